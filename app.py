@@ -1,0 +1,258 @@
+"""The Baogong application factory."""
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    has_request_context,
+    render_template,
+    request,
+    session,
+)
+from flask_babel import format_datetime, format_decimal
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_talisman import Talisman
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config as default_config
+from extensions import babel, csrf, db, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app. `test_config` replaces instance/config.py and the environment."""
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    app.config.from_object(default_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(
+        app.instance_path, "baogong.db"
+    )
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        _config_from_environment(app)
+    else:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret_key(app)
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["HTTPS"])
+    app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config["HTTPS"])
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, **app.config["PROXY_FIX"])
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    return app
+
+
+def database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs that name no driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _config_from_environment(app: Flask) -> None:
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if os.environ.get("BAOGONG_HTTPS"):
+        app.config["HTTPS"] = os.environ["BAOGONG_HTTPS"].lower() in {"1", "true", "yes"}
+    if os.environ.get("BAOGONG_TIMEZONE"):
+        app.config["BABEL_DEFAULT_TIMEZONE"] = os.environ["BAOGONG_TIMEZONE"]
+
+
+def _instance_secret_key(app: Flask) -> str:
+    """Read the secret key from instance/secret_key, creating it on first start."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+    return path.read_text().strip()
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # command line: the default language
+        return languages[0]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path) / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    Talisman(
+        app,
+        force_https=bool(app.config["HTTPS"]),
+        strict_transport_security=bool(app.config["HTTPS"]),
+        session_cookie_secure=bool(app.config["HTTPS"]),
+        session_cookie_http_only=True,
+        content_security_policy=CONTENT_SECURITY_POLICY,
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
+    )
+
+    from accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        ident, _, version = user_id.partition(":")
+        if not ident.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
+
+    # Every endpoint must declare who may use it; an undeclared one answers to nobody.
+    from accounts.guards import is_guarded
+
+    @app.before_request
+    def refuse_unguarded_views():
+        if request.endpoint is None or request.endpoint == "static":
+            return None
+        view = app.view_functions.get(request.endpoint)
+        if view is not None and not is_guarded(view):
+            log.error("view %s has no role guard; refusing it", request.endpoint)
+            abort(403)
+        return None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from accounts.views import NAV as accounts_nav
+    from accounts.views import bp as accounts_bp
+    from core.views import NAV as core_nav
+    from core.views import WAITING as core_waiting
+    from core.views import bp as core_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+
+    app.extensions["baogong_nav"] = [*core_nav, *accounts_nav]
+    waiting: dict = {}
+    for registry in (core_waiting,):
+        for role, providers in registry.items():
+            waiting.setdefault(role, []).extend(providers)
+    app.extensions["baogong_waiting"] = waiting
+
+
+def _render_error(code: int, title, message):
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+    except Exception:  # the error page itself failed (e.g. the database is down)
+        log.exception("error page failed")
+        body = (
+            f"<!doctype html><html lang='zh-CN'><meta charset='utf-8'><title>{code}</title>"
+            f"<h1>{code}</h1><p>系统出错，请稍后再试。</p><p>Something went wrong; "
+            "please try again later.</p></html>"
+        )
+        return body, code
+
+
+ERROR_TEXTS = {
+    400: (_l("Bad request"), _l("The request could not be understood.")),
+    403: (_l("Not allowed"), _l("Your roles do not give access to this page or action.")),
+    404: (_l("Page not found"), _l("There is no page at this address.")),
+    405: (_l("Not allowed"), _l("This page does not accept that kind of request.")),
+    413: (_l("Upload too large"), _l("The file is larger than the allowed size.")),
+    429: (_l("Too many requests"), _l("Wait a little and try again.")),
+    500: (
+        _l("Something went wrong"),
+        _l("The error has been logged. Nothing was saved; please try again."),
+    ),
+}
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render_error(
+            400,
+            _l("Form expired"),
+            _l("The form was open too long or came from elsewhere. Reload the page and try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        title, message = ERROR_TEXTS.get(error.code, (error.name, ""))
+        return _render_error(error.code, title, message)
+
+    @app.errorhandler(Exception)
+    def internal_error(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        db.session.rollback()
+        title, message = ERROR_TEXTS[500]
+        return _render_error(500, title, message)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from core.forms import LanguageForm
+    from core.nav import visible_items
+
+    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
+        format_datetime(value, fmt) if value else ""
+    )
+    app.jinja_env.filters["number"] = lambda value: (
+        format_decimal(value) if value is not None else ""
+    )
+
+    @app.context_processor
+    def layout_context():
+        from flask_babel import get_locale
+
+        locale = get_locale()
+        return {
+            "nav_items": visible_items,
+            "language_form": LanguageForm(formdata=None, next=request.full_path.rstrip("?")),
+            "current_language": locale.language if locale else "zh",
+            "html_lang": "zh-CN" if (locale and locale.language == "zh") else "en",
+            "current_user": current_user,
+        }
+
+
+def _register_cli(app: Flask) -> None:
+    from accounts.cli import create_user_command
+    from core.demo import seed_demo_command
+
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

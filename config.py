@@ -1,0 +1,35 @@
+"""Default configuration.
+
+`create_app()` loads these defaults, then `instance/config.py` (if present), then environment
+variables (`DATABASE_URL`, `BAOGONG_HTTPS`, `BAOGONG_TIMEZONE`), then a test configuration.
+"""
+
+from datetime import timedelta
+
+# Languages the interface speaks, the first is the default.
+LANGUAGES = ["zh", "en"]
+BABEL_DEFAULT_LOCALE = "zh"
+# Times are stored in UTC and shown in the city's local time.
+BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# Session cookie: not readable from JavaScript, not sent on cross-site sub-requests.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "baogong_session"
+PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+# Set HTTPS = True (or BAOGONG_HTTPS=1) behind TLS: cookies become Secure and HTTP redirects to HTTPS.
+HTTPS = False
+
+WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+# Failed sign-ins: at most this many per account, and per address, inside the window.
+LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+LOGIN_MAX_FAILURES_PER_ADDRESS = 20
+LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+
+# Uploads (certificate scans, spreadsheets): refuse larger requests outright.
+MAX_CONTENT_LENGTH = 20 * 1024 * 1024

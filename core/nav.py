@@ -1,0 +1,29 @@
+"""The navigation bar. Each blueprint lists its entries; who sees an entry follows from the
+guard on the view it points to, so the menu never shows a page that would answer 403."""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_login import current_user
+
+from accounts.guards import required_roles
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object  # a lazy translated string
+    section: str = "main"
+
+
+def visible_items(section: str = "main") -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for item in current_app.extensions["baogong_nav"]:
+        if item.section != section:
+            continue
+        roles = required_roles(current_app.view_functions[item.endpoint])
+        if roles is None or current_user.has_role(*roles):
+            items.append(item)
+    return items

@@ -1,0 +1,120 @@
+"""Every route against every role: anonymous → sign-in page, wrong role → 403, right role → 200.
+
+The routes are read from the app's URL map, so a route added later without a guard, or without
+a sample value for its URL parameters, fails here until it is covered.
+"""
+
+import re
+
+import pytest
+from flask import Flask
+
+from accounts.guards import is_guarded, required_roles
+from accounts.models import Role
+
+# Views every signed-in user may POST to, whatever their roles, because they change only the
+# person's own session or password, never the records: the auditor may use these too.
+PERSONAL = {"accounts.login", "accounts.logout", "accounts.change_password", "core.set_language"}
+# GET views that redirect a signed-in user instead of showing a page.
+REDIRECT_WHEN_SIGNED_IN = {"accounts.login"}
+
+
+def sample_values(app, ids: dict) -> dict:
+    """A value for every URL parameter name used by a route. Add new parameters here."""
+    return {"user_id": ids["other_user"]}
+
+
+def routes(app: Flask):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "static":
+            continue
+        yield rule
+
+
+def build_url(rule, values: dict) -> str:
+    missing = set(rule.arguments) - set(values)
+    assert not missing, f"{rule.rule}: add a sample value for {sorted(missing)} in test_routes.py"
+    return rule.build({name: values[name] for name in rule.arguments})[1]
+
+
+def test_every_view_has_a_guard(app):
+    unguarded = [
+        rule.endpoint for rule in routes(app) if not is_guarded(app.view_functions[rule.endpoint])
+    ]
+    assert unguarded == []
+
+
+def test_only_login_and_language_are_public(app):
+    public = {
+        rule.endpoint
+        for rule in routes(app)
+        if required_roles(app.view_functions[rule.endpoint]) is None
+    }
+    assert public == {"accounts.login", "core.set_language"}
+
+
+def test_no_state_changing_route_admits_the_auditor(app):
+    """Auditors read; apart from their own session and password they change nothing."""
+    offending = []
+    for rule in routes(app):
+        if rule.methods & {"POST", "PUT", "PATCH", "DELETE"} and rule.endpoint not in PERSONAL:
+            roles = required_roles(app.view_functions[rule.endpoint])
+            if roles is None or Role.AUDITOR in roles:
+                offending.append(rule.endpoint)
+    assert offending == []
+
+
+@pytest.fixture
+def clients(app, make_user, auth):
+    """One signed-in client per role, plus an anonymous one."""
+    result = {None: app.test_client()}
+    for role in Role:
+        make_user(f"only-{role.value}", role)
+        client = app.test_client()
+        response = client.post(
+            "/login", data={"username": f"only-{role.value}", "password": "correct-horse-battery"}
+        )
+        assert response.status_code == 302
+        result[role] = client
+    return result
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def test_route_role_matrix(app, clients, make_user):
+    ids = {"other_user": make_user("someone-else", Role.PROCUREMENT)}
+    values = sample_values(app, ids)
+    problems = []
+    for rule in routes(app):
+        url = build_url(rule, values)
+        allowed = required_roles(app.view_functions[rule.endpoint])
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            for role, client in clients.items():
+                response = client.open(url, method=method)
+                code = response.status_code
+                where = f"{method} {url} as {role.value if role else 'anonymous'}: {code}"
+                if allowed is None:
+                    ok = code in (200, 302, 401)
+                elif role is None:
+                    ok = code == 302 and "/login" in response.location
+                elif role not in allowed:
+                    ok = code == 403
+                elif method == "GET" and rule.endpoint not in REDIRECT_WHEN_SIGNED_IN:
+                    ok = code == 200
+                    if ok and INLINE_SCRIPT.search(response.get_data(as_text=True)):
+                        problems.append(f"{where}: inline script (forbidden by the CSP)")
+                else:
+                    ok = code not in (401, 403, 404, 405) and code < 500
+                if not ok:
+                    problems.append(where)
+                if rule.endpoint == "accounts.logout" and role is not None:
+                    # signing out ended that client's session: sign in again
+                    client.post(
+                        "/login",
+                        data={
+                            "username": f"only-{role.value}",
+                            "password": "correct-horse-battery",
+                        },
+                    )
+    assert problems == []

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_login import current_user
 
-from accounts.guards import required_roles
+from accounts.guards import is_guarded, required_roles
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,10 @@ def visible_items(section: str = "main") -> list[NavItem]:
     for item in current_app.extensions["baogong_nav"]:
         if item.section != section:
             continue
-        roles = required_roles(current_app.view_functions[item.endpoint])
+        view = current_app.view_functions[item.endpoint]
+        if not is_guarded(view):
+            continue
+        roles = required_roles(view)
         if roles is None or current_user.has_role(*roles):
             items.append(item)
     return items

@@ -12,6 +12,26 @@ from flask import Flask
 from accounts.guards import is_guarded, required_roles
 from accounts.models import Role
 
+EVERYONE = frozenset(Role)
+PUBLIC = None
+ADMIN = frozenset({Role.ADMIN})
+
+# Who may use each view: the test's own table, not read from the code, so that a weakened guard
+# fails here. A new view fails `test_every_route_is_in_the_table` until it is added.
+EXPECTED_ROLES = {
+    "accounts.login": PUBLIC,
+    "core.set_language": PUBLIC,
+    "core.home": EVERYONE,
+    "accounts.logout": EVERYONE,
+    "accounts.change_password": EVERYONE,
+    "accounts.users": ADMIN,
+    "accounts.new_user": ADMIN,
+    "accounts.edit_user": ADMIN,
+    "accounts.reset_password": ADMIN,
+    "accounts.set_active": ADMIN,
+    "accounts.sign_ins": ADMIN,
+}
+
 # Views every signed-in user may POST to, whatever their roles, because they change only the
 # person's own session or password, never the records: the auditor may use these too.
 PERSONAL = {"accounts.login", "accounts.logout", "accounts.change_password", "core.set_language"}
@@ -42,6 +62,18 @@ def test_every_view_has_a_guard(app):
         rule.endpoint for rule in routes(app) if not is_guarded(app.view_functions[rule.endpoint])
     ]
     assert unguarded == []
+
+
+def test_every_route_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in routes(app)}
+    assert sorted(endpoints - set(EXPECTED_ROLES)) == [], "add new views to EXPECTED_ROLES"
+    assert sorted(set(EXPECTED_ROLES) - endpoints) == [], "remove deleted views from the table"
+
+
+def test_declared_guards_match_the_table(app):
+    for rule in routes(app):
+        declared = required_roles(app.view_functions[rule.endpoint])
+        assert declared == EXPECTED_ROLES[rule.endpoint], rule.endpoint
 
 
 def test_only_login_and_language_are_public(app):
@@ -88,7 +120,7 @@ def test_route_role_matrix(app, clients, make_user):
     problems = []
     for rule in routes(app):
         url = build_url(rule, values)
-        allowed = required_roles(app.view_functions[rule.endpoint])
+        allowed = EXPECTED_ROLES.get(rule.endpoint, frozenset())
         for method in sorted(rule.methods & {"GET", "POST"}):
             for role, client in clients.items():
                 response = client.open(url, method=method)

@@ -85,7 +85,6 @@ def login():
                 flash(_("This account has been deactivated. Ask an administrator."), "error")
             else:
                 flash(_("Wrong username or password."), "error")
-            status = 401
     return render_template("accounts/login.html", form=form), status
 
 

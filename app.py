@@ -3,6 +3,7 @@
 import logging
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from flask import (
@@ -88,13 +89,24 @@ def _config_from_environment(app: Flask) -> None:
 
 
 def _instance_secret_key(app: Flask) -> str:
-    """Read the secret key from instance/secret_key, creating it on first start."""
+    """Read the secret key from instance/secret_key, creating it on first start.
+
+    Several gunicorn workers may start at once: the key is written to a private temporary file
+    and linked into place atomically, so every worker ends up with the same key.
+    """
     path = Path(app.instance_path) / "secret_key"
     if not path.exists():
-        key = secrets.token_hex(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key)
+        fd, temporary = tempfile.mkstemp(dir=app.instance_path, prefix=".secret_key.")
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+            os.chmod(temporary, 0o600)
+            try:
+                os.link(temporary, path)
+            except FileExistsError:
+                pass  # another worker was first; use its key
+        finally:
+            os.unlink(temporary)
     return path.read_text().strip()
 
 

@@ -191,3 +191,18 @@ def test_open_redirect_refused(client, make_user, auth):
         "/login?next=/admin/users", data={"username": "wang", "password": PASSWORD}
     )
     assert response.location == "/admin/users"
+
+
+def test_secret_key_generated_once_into_instance(tmp_path, database_url):
+    from app import create_app
+
+    from .conftest import base_config
+
+    config = {**base_config(database_url), "SECRET_KEY": None}
+    first = create_app(config, instance_path=str(tmp_path))
+    second = create_app(config, instance_path=str(tmp_path))
+    key_file = tmp_path / "secret_key"
+    assert key_file.read_text() == first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) == 64
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]

@@ -1,6 +1,7 @@
 """Users and their roles, sign-in attempts, and the record of account changes."""
 
 import enum
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -205,3 +206,16 @@ class AccountEvent(db.Model):
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    @property
+    def detail_display(self) -> str:
+        """The detail as a person reads it: role codes shown as role names."""
+        if self.action not in (AccountAction.CREATED, AccountAction.ROLES_CHANGED):
+            return self.detail
+        return re.sub(
+            r"[a-z_]+",
+            lambda match: Role(match.group()).label
+            if match.group() in Role._value2member_map_
+            else match.group(),
+            self.detail,
+        ).replace(",", "、")

@@ -32,6 +32,11 @@ def _record(actor: User | None, user: User, action: AccountAction, detail: str =
     )
 
 
+def _in_role_order(roles: Iterable[Role | str]) -> list[Role]:
+    chosen = {Role(role) for role in roles}
+    return [role for role in Role if role in chosen]
+
+
 def normalise_username(username: str) -> str:
     return username.strip().lower()
 
@@ -61,7 +66,7 @@ def create_user(
     check_password_rules(password)
     user = User(username=username, display_name=display_name.strip(), is_demo=is_demo)
     user.set_password(password)
-    user.role_links = [UserRole(role=Role(role)) for role in sorted(set(map(Role, roles)))]
+    user.role_links = [UserRole(role=role) for role in _in_role_order(roles)]
     db.session.add(user)
     db.session.flush()
     _record(actor, user, AccountAction.CREATED, ",".join(r.value for r in user.sorted_roles))
@@ -80,8 +85,8 @@ def update_user(
         user.display_name = display_name
     if new_roles != user.roles:
         before = ",".join(r.value for r in user.sorted_roles)
-        user.role_links = [UserRole(role=role) for role in sorted(new_roles)]
-        after = ",".join(r.value for r in sorted(new_roles))
+        user.role_links = [UserRole(role=role) for role in _in_role_order(new_roles)]
+        after = ",".join(r.value for r in _in_role_order(new_roles))
         _record(actor, user, AccountAction.ROLES_CHANGED, f"{before} → {after}")
     db.session.flush()
 

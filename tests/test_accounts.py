@@ -129,6 +129,8 @@ class TestAdminUsers:
         assert events(app, "wang") == [
             AccountAction.CREATED, AccountAction.UPDATED, AccountAction.ROLES_CHANGED
         ]
+        history = client.get(f"/admin/users/{user_id}").get_data(as_text=True)
+        assert "采购员 → 采购员、质检员" in history
 
     def test_cannot_drop_own_admin_role(self, app, signed_in):
         client = signed_in(Role.ADMIN, username="boss")

@@ -1,5 +1,6 @@
 """The Baogong application factory."""
 
+import contextlib
 import logging
 import os
 import secrets
@@ -101,10 +102,8 @@ def _instance_secret_key(app: Flask) -> str:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(32))
             os.chmod(temporary, 0o600)
-            try:
+            with contextlib.suppress(FileExistsError):  # another worker was first: use its key
                 os.link(temporary, path)
-            except FileExistsError:
-                pass  # another worker was first; use its key
         finally:
             os.unlink(temporary)
     return path.read_text().strip()

@@ -21,7 +21,7 @@ SESSION_COOKIE_NAME = "baogong_session"
 PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
-# Set HTTPS = True (or BAOGONG_HTTPS=1) behind TLS: cookies become Secure and HTTP redirects to HTTPS.
+# Set HTTPS = True (or BAOGONG_HTTPS=1) behind TLS: Secure cookies, HTTP redirected to HTTPS.
 HTTPS = False
 
 WTF_CSRF_TIME_LIMIT = 8 * 3600

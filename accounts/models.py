@@ -130,7 +130,6 @@ class LoginOutcome(enum.StrEnum):
     INACTIVE = "inactive"
     THROTTLED = "throttled"
 
-
     @property
     def label(self) -> str:
         return str(
@@ -214,8 +213,10 @@ class AccountEvent(db.Model):
             return self.detail
         return re.sub(
             r"[a-z_]+",
-            lambda match: Role(match.group()).label
-            if match.group() in Role._value2member_map_
-            else match.group(),
+            lambda match: (
+                Role(match.group()).label
+                if match.group() in Role._value2member_map_
+                else match.group()
+            ),
             self.detail,
         ).replace(",", "、")

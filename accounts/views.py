@@ -102,7 +102,9 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_own_password(current_user, form.current_password.data, form.password.data)
+            services.change_own_password(
+                current_user, form.current_password.data, form.password.data
+            )
         except ServiceError as error:
             form[error.field].errors.append(error.message)
         else:
@@ -203,7 +205,13 @@ def reset_password(user_id: int):
     if form.validate_on_submit():
         services.reset_password(user, form.password.data, current_user)
         db.session.commit()
-        flash(_("Password of %(name)s reset. Tell them the new password in person.", name=user.username), "success")
+        flash(
+            _(
+                "Password of %(name)s reset. Tell them the new password in person.",
+                name=user.username,
+            ),
+            "success",
+        )
         return redirect(url_for("accounts.edit_user", user_id=user.id))
     for field in (form.password, form.confirm):
         for error in field.errors:

@@ -13,8 +13,8 @@ from core.db import now_utc
 from extensions import db
 
 from .forms import LanguageForm
-from .urls import safe_next
 from .nav import NavItem
+from .urls import safe_next
 from .waiting import Waiting, providers_for
 
 bp = Blueprint("core", __name__)
@@ -56,9 +56,9 @@ def admin_waiting() -> list[Waiting]:
             LoginAttempt.at >= since, LoginAttempt.outcome.in_(FAILED_OUTCOMES)
         )
     )
-    only_demo = db.session.scalar(
-        sa.select(sa.func.count(User.id)).where(User.is_demo.is_(False))
-    ) == 0
+    only_demo = (
+        db.session.scalar(sa.select(sa.func.count(User.id)).where(User.is_demo.is_(False))) == 0
+    )
     items = [
         Waiting(
             _l("Failed sign-ins in the last 24 hours"),

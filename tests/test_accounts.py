@@ -89,10 +89,26 @@ class TestAdminUsers:
             ({"username": "", "display_name": "x", "roles": ["auditor"]}, "必填"),
             ({"username": "bad name", "display_name": "x", "roles": ["auditor"]}, "小写字母"),
             ({"username": "ok", "display_name": "x", "roles": []}, "至少选择一个角色"),
-            ({"username": "ok", "display_name": "x", "roles": ["auditor"], "password": "short",
-              "confirm": "short"}, "至少需要 10 个字符"),
-            ({"username": "ok", "display_name": "x", "roles": ["auditor"],
-              "password": "a-long-password", "confirm": "another-password"}, "两次输入的密码不一致"),
+            (
+                {
+                    "username": "ok",
+                    "display_name": "x",
+                    "roles": ["auditor"],
+                    "password": "short",
+                    "confirm": "short",
+                },
+                "至少需要 10 个字符",
+            ),
+            (
+                {
+                    "username": "ok",
+                    "display_name": "x",
+                    "roles": ["auditor"],
+                    "password": "a-long-password",
+                    "confirm": "another-password",
+                },
+                "两次输入的密码不一致",
+            ),
         ],
     )
     def test_create_user_errors(self, app, signed_in, data, message):
@@ -109,8 +125,13 @@ class TestAdminUsers:
         client = signed_in(Role.ADMIN)
         response = client.post(
             "/admin/users/new",
-            data={"username": "wang", "display_name": "x", "roles": ["auditor"],
-                  "password": "a-long-password", "confirm": "a-long-password"},
+            data={
+                "username": "wang",
+                "display_name": "x",
+                "roles": ["auditor"],
+                "password": "a-long-password",
+                "confirm": "a-long-password",
+            },
         )
         assert "该用户名已被使用" in response.get_data(as_text=True)
 
@@ -127,7 +148,9 @@ class TestAdminUsers:
             assert user.display_name == "王芳"
             assert user.roles == {Role.PROCUREMENT, Role.INSPECTOR}
         assert events(app, "wang") == [
-            AccountAction.CREATED, AccountAction.UPDATED, AccountAction.ROLES_CHANGED
+            AccountAction.CREATED,
+            AccountAction.UPDATED,
+            AccountAction.ROLES_CHANGED,
         ]
         history = client.get(f"/admin/users/{user_id}").get_data(as_text=True)
         assert "采购员 → 采购员、质检员" in history
@@ -154,9 +177,12 @@ class TestAdminUsers:
         )
         assert response.status_code == 302
         assert wang.get("/").status_code == 302  # old session ended
-        assert wang.post(
-            "/login", data={"username": "wang", "password": "brand-new-password"}
-        ).status_code == 302
+        assert (
+            wang.post(
+                "/login", data={"username": "wang", "password": "brand-new-password"}
+            ).status_code
+            == 302
+        )
         assert AccountAction.PASSWORD_RESET in events(app, "wang")
 
     def test_reset_password_too_short_changes_nothing(self, app, make_user, signed_in):
@@ -164,7 +190,8 @@ class TestAdminUsers:
         before = get_user(app, "wang").password_hash
         admin = signed_in(Role.ADMIN)
         response = admin.post(
-            f"/admin/users/{user_id}/password", data={"password": "short", "confirm": "short"},
+            f"/admin/users/{user_id}/password",
+            data={"password": "short", "confirm": "short"},
             follow_redirects=True,
         )
         assert "至少需要 10 个字符" in response.get_data(as_text=True)
@@ -218,8 +245,11 @@ class TestOwnPassword:
         client = signed_in(Role.AUDITOR, username="liu")
         response = client.post(
             "/account/password",
-            data={"current_password": PASSWORD, "password": "new-long-password",
-                  "confirm": "new-long-password"},
+            data={
+                "current_password": PASSWORD,
+                "password": "new-long-password",
+                "confirm": "new-long-password",
+            },
         )
         assert response.status_code == 302
         assert client.get("/").status_code == 200  # still signed in
@@ -229,8 +259,11 @@ class TestOwnPassword:
         client = signed_in(Role.AUDITOR, username="liu")
         response = client.post(
             "/account/password",
-            data={"current_password": "not-it", "password": "new-long-password",
-                  "confirm": "new-long-password"},
+            data={
+                "current_password": "not-it",
+                "password": "new-long-password",
+                "confirm": "new-long-password",
+            },
         )
         assert "当前密码不正确" in response.get_data(as_text=True)
         assert get_user(app, "liu").check_password(PASSWORD)
@@ -246,8 +279,13 @@ class TestServices:
     def test_new_user_form_validates(self, app):
         with app.test_request_context():
             form = NewUserForm(
-                data={"username": "ok", "display_name": "x", "roles": ["nonsense"],
-                      "password": "a-long-password", "confirm": "a-long-password"},
+                data={
+                    "username": "ok",
+                    "display_name": "x",
+                    "roles": ["nonsense"],
+                    "password": "a-long-password",
+                    "confirm": "a-long-password",
+                },
                 meta={"csrf": False},
             )
             assert not form.validate()

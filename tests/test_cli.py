@@ -14,8 +14,18 @@ def usernames(app) -> set[str]:
 
 def test_create_user(app, runner):
     result = runner.invoke(
-        args=["create-user", "chen", "--role", "allocator", "--role", "approver",
-              "--display-name", "陈明", "--password", "a-long-password"]
+        args=[
+            "create-user",
+            "chen",
+            "--role",
+            "allocator",
+            "--role",
+            "approver",
+            "--display-name",
+            "陈明",
+            "--password",
+            "a-long-password",
+        ]
     )
     assert result.exit_code == 0, result.output
     assert "created chen (allocator, approver)" in result.output

@@ -79,7 +79,9 @@ def read_catalogue():
 def test_every_message_is_translated():
     catalogue = read_catalogue()
     entries = [message for message in catalogue if message.id]
-    untranslated = [m.id for m in entries if not (m.string if isinstance(m.string, str) else all(m.string))]
+    untranslated = [
+        m.id for m in entries if not (m.string if isinstance(m.string, str) else all(m.string))
+    ]
     fuzzy = [m.id for m in entries if m.fuzzy]
     assert untranslated == [] and fuzzy == []
 
@@ -94,10 +96,15 @@ def test_catalogue_is_up_to_date_with_the_code(tmp_path):
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
     found = set()
     for _, _, message, _, _ in extract_from_dir(
-        ".", method_map, options_map, keywords=keywords,
-        directory_filter=lambda path: not any(
-            part.startswith(".") or part in {"tests", "migrations", "bench"}
-            for part in path.split("/")
+        ".",
+        method_map,
+        options_map,
+        keywords=keywords,
+        directory_filter=lambda path: (
+            not any(
+                part.startswith(".") or part in {"tests", "migrations", "bench"}
+                for part in path.split("/")
+            )
         ),
     ):
         found.add(message if isinstance(message, str) else message[0])

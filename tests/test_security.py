@@ -44,8 +44,13 @@ class TestCsrf:
         client.post("/login", data=data)
         response = client.post(
             "/admin/users/new",
-            data={"username": "x1", "display_name": "X", "roles": ["auditor"],
-                  "password": "long-enough-pw", "confirm": "long-enough-pw"},
+            data={
+                "username": "x1",
+                "display_name": "X",
+                "roles": ["auditor"],
+                "password": "long-enough-pw",
+                "confirm": "long-enough-pw",
+            },
         )
         assert response.status_code == 400
         assert client.post("/logout").status_code == 400

@@ -1,0 +1,1 @@
+"""Procurement: suppliers, purchases, batches, certificates and the quality gate."""

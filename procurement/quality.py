@@ -75,7 +75,9 @@ What each rule checks
   brackets; when they differ only in the company-form suffix (有限公司 / 有限责任公司 /
   股份有限公司 / 公司) the rule warns, otherwise it fails.
 * `test.<measure>`: every test report's measured values against the grade's standard
-  (`STANDARD_LIMITS`); a missing value fails and names what is missing.
+  (`STANDARD_LIMITS`); a missing value fails and names what is missing (for imported goods,
+  whose report is not required and may follow a foreign standard, a missing value only warns;
+  a value given and out of limits still fails).
 * `inspection.goods_match_order`, `inspection.packaging_intact`: for imported goods (and donated
   imported goods) None fails with "needs the inspector's confirmation"; for any goods a recorded
   False fails.
@@ -87,7 +89,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -310,6 +312,16 @@ class RuleResult:
     def message(self, lang: str | None = "zh") -> str:
         return self.message_en if lang and str(lang).lower().startswith("en") else self.message_zh
 
+    def as_dict(self) -> dict[str, str]:
+        """Plain values, e.g. to keep a snapshot of the checklist with a release or override."""
+        return {
+            "code": self.code,
+            "outcome": str(self.outcome),
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
+            "subject": self.subject,
+        }
+
 
 @dataclass(frozen=True)
 class Checklist:
@@ -341,7 +353,11 @@ class Checklist:
     def by_code(self, code: str) -> tuple[RuleResult, ...]:
         return tuple(r for r in self.results if r.code == code)
 
-    def __iter__(self):
+    def as_dict(self) -> dict[str, object]:
+        """{"verdict": "fail", "results": [...]} with plain values (JSON-ready)."""
+        return {"verdict": str(self.verdict), "results": [r.as_dict() for r in self.results]}
+
+    def __iter__(self) -> Iterator[RuleResult]:
         return iter(self.results)
 
     def __len__(self) -> int:
@@ -1142,7 +1158,12 @@ def _to_decimal(value: object) -> Decimal | None:
         return None
 
 
-def _check_test_report(cert: CertificateFacts, grade: Grade) -> list[RuleResult]:
+def _check_test_report(
+    cert: CertificateFacts, grade: Grade, missing: Outcome = Outcome.FAIL
+) -> list[RuleResult]:
+    """Each measured value against the grade's standard. A value not given is `missing` (FAIL
+    where the report is required; WARN for imported goods, whose report may follow another
+    standard and is not required)."""
     results = []
     report = _label(cert)
     measured = {str(k): v for k, v in (cert.measured or {}).items()}
@@ -1156,7 +1177,7 @@ def _check_test_report(cert: CertificateFacts, grade: Grade) -> list[RuleResult]
             results.append(
                 _result(
                     code,
-                    Outcome.FAIL,
+                    missing,
                     Message(
                         f"{report.zh}未给出{label.zh}实测值，无法判定是否符合 {std}"
                         f"（要求{required.zh}）",
@@ -1415,6 +1436,7 @@ def evaluate(batch: BatchFacts) -> Checklist:
         results += _check_company(batch, certificates)
     for cert in certificates:
         if _kind(cert) is K.TEST_REPORT:
-            results += _check_test_report(cert, grade)
+            missing = Outcome.WARN if path is Origin.IMPORTED else Outcome.FAIL
+            results += _check_test_report(cert, grade, missing)
     results += _check_confirmations(batch, requirement.inspector_confirmations)
     return Checklist(tuple(results))

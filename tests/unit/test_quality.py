@@ -1,9 +1,12 @@
 """The quality gate's rules, on plain data: no app, no database."""
 
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -817,6 +820,37 @@ def test_implausible_values_fail(value, en):
     assert en in result.message_en
 
 
+def test_a_foreign_report_on_imported_goods_only_warns_about_missing_values():
+    # An N95's NIOSH report gives filtration and inhalation resistance but no synthetic blood.
+    report = lab_report(
+        Grade.MEDICAL_PROTECTIVE,
+        number="NIOSH-TEB-2019-118",
+        measured={"particle_filtration": 97.4, "inhalation_resistance": 221},
+    )
+    checklist = evaluate(imported(certificates=[niosh(), customs(), report]))
+    assert outcome(checklist, "test.particle_filtration") is Outcome.PASS
+    assert outcome(checklist, "test.synthetic_blood") is Outcome.WARN
+    assert checklist.verdict is Outcome.WARN
+    # A value that is there and fails still fails.
+    worse = replace(report, measured={**report.measured, "particle_filtration": 91})
+    assert outcome(evaluate(imported(certificates=[niosh(), customs(), worse])),
+                   "test.particle_filtration") is Outcome.FAIL  # fmt: skip
+
+
+def test_checklist_as_plain_values():
+    checklist = evaluate(batch(certificates=domestic_papers(Grade.SURGICAL)[1:]))
+    data = checklist.as_dict()
+    assert data["verdict"] == "fail"
+    assert data["results"][0] == {
+        "code": "documents.registration_certificate",
+        "outcome": "fail",
+        "message_zh": "缺少医疗器械注册证",
+        "message_en": "Missing: medical device registration certificate",
+        "subject": "",
+    }
+    assert len(data["results"]) == len(checklist)
+
+
 def test_negative_resistance_fails():
     result = value_result(Grade.KN95, Measure.INHALATION_RESISTANCE, -1)
     assert result.outcome is Outcome.FAIL and "negative" in result.message_en
@@ -916,3 +950,17 @@ def test_every_message_is_in_both_languages(facts):
         assert result.message("zh_Hans_CN") == result.message_zh
         assert result.outcome in (Outcome.PASS, Outcome.WARN, Outcome.FAIL)
         assert re.fullmatch(r"[a-z_]+\.[a-z_]+", result.code), result.code
+
+
+def test_rules_import_neither_flask_nor_the_database():
+    # The test process has Flask loaded already (tests/conftest.py), so look in a fresh one.
+    code = (
+        "import sys, procurement.quality, procurement.validators; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'flask', 'flask_babel', 'sqlalchemy', 'extensions', 'app'}))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,1 @@
+"""Recipients, requests and allocation plans; ``solver`` is the pure allocator."""

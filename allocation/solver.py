@@ -10,6 +10,7 @@ The rest of Baogong only calls :func:`allocate`; the contract is issue 5 and DES
     result.requests   # {request id: RequestResult}: .allocated, .fill_ratio, .reason.zh/.en, ...
     result.tiers      # {tier: TierResult}: .requested, .allocated, .lowest_fill, .classes, .summary
     result.held_back  # {grade: pieces kept in reserve}
+    result.left_over  # {grade: allocatable pieces not handed out}
     result.stats      # Stats: .stages (water-filling levels solved), .seconds, ...
 
 How it works
@@ -68,10 +69,15 @@ How it works
 
 6. **Minimal substitution** (rule 5).  With every request's quantity fixed, the grade each
    piece comes from is chosen lexicographically: as many pieces as possible of the requests'
-   own grades, then of their first substitutes, and so on.  This is one OR-Tools min-cost flow
-   (exact integers) on (preference order) x (grade), with rank costs weighted so that every
-   residual cycle's cost has the sign of its lexicographic cost vector.  Inside a group with
-   the same preference order, requests in tier then id order take their own grade first.
+   own grades, then of grades at most first substitutes, and so on, a grade's rank being its
+   place in the request's list (own grade 0; a grade out of stock keeps its place).  This is
+   stricter than "fewest substitution steps in total", which would rather give two requests
+   a first substitute each than give one its own grade and the other its third choice.  It is
+   one OR-Tools min-cost flow (exact integers) on (grade, rank) groups x grades, with rank
+   costs on base ``min(groups, grades) + 1``: a simple residual cycle has at most that many
+   group -> grade arcs each way, so its weighted cost has the sign of its lexicographic cost
+   vector and the min-cost solution is lexicographically optimal.  Inside a group, requests
+   in tier then id order take their own grade first.
 
 7. **FEFO** (rule 7).  Within a grade, lots are used earliest expiry first (no expiry last,
    ties by lot id); requests draw in tier then id order, so tier 1 gets the shortest-dated
@@ -109,6 +115,11 @@ How it works
 9. **Determinism** (rule 8).  Everything is sorted (lots by FEFO key and id, requests by tier
    and id, classes, grades); the result does not depend on input order.  Only
    ``stats.seconds`` and ``stats.phases`` vary between runs.
+
+OR-Tools does the integer network work (max-flow for the minimums, min-cost flow for the
+substitution); the leximin levels are rationals, so they are computed exactly in Python on
+the small class network instead.  ``bench/allocation.py`` times the naive per-line LP model
+(MathOpt, GLOP) against this; the tests check the result against it on random instances.
 
 Explanations
 ============
@@ -323,7 +334,9 @@ _SHOWN_PROBLEMS = 8
 
 
 def _is_whole(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    return type(value) is int or (
+        isinstance(value, numbers.Integral) and not isinstance(value, bool)
+    )
 
 
 def _as_fraction(value: object) -> Fraction | None:
@@ -797,9 +810,7 @@ class _Solver:
         if self.boxes:
             self._boxes()
             mark = self._tick("boxes", mark)
-        result = self._result()
-        self._tick("explain", mark)
-        return result
+        return self._result(mark)
 
     # -- stock and reserve (rule 1) ---------------------------------------------------------------
 
@@ -1145,7 +1156,7 @@ class _Solver:
 
     # -- results -----------------------------------------------------------------------------------
 
-    def _result(self) -> Allocation:
+    def _result(self, mark: float) -> Allocation:
         lines: list[Line] = []
         given = [0] * len(self.reqs)
         used_by_lot = [0] * len(self.lots)
@@ -1215,6 +1226,7 @@ class _Solver:
             left_over[lot.grade] = (
                 left_over.get(lot.grade, 0) + self.allocatable[i] - used_by_lot[i]
             )
+        self._tick("explain", mark)
         stats = Stats(
             stages=self.stages,
             max_flows=self.max_flows,
@@ -1228,7 +1240,7 @@ class _Solver:
             requests=requests,
             tiers=tiers,
             held_back=dict(self.held_back),
-            left_over=left_over,
+            left_over=dict(sorted(left_over.items())),
             stats=stats,
         )
 

@@ -453,10 +453,12 @@ def _check_input(lots: list[Lot], requests: list[Request], policy: Policy) -> di
         )
     else:
         for grade, options in policy.substitutes.items():
-            if isinstance(options, str | bytes) or not isinstance(options, Iterable):
+            if isinstance(options, str | bytes) or not isinstance(options, Sequence):
+                # A set has no order, and the order is the preference (rule 5).
                 bad(
-                    f"substitutes for grade {grade!r} must be a list of grades, got {options!r}",
-                    f"品级{grade}的替代品级须为列表，实为{options!r}",
+                    f"substitutes for grade {grade!r} must be a list of grades in order of "
+                    f"preference, got {options!r}",
+                    f"品级{grade}的替代品级须为按优先顺序排列的列表，实为{options!r}",
                 )
             elif not all(isinstance(g, str) for g in options):
                 bad(

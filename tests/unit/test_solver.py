@@ -548,6 +548,12 @@ def test_percentages_never_round_to_full_or_empty():
         (
             [],
             [],
+            Policy(substitutes={"g": {"g", "h"}}),
+            "must be a list of grades in order of preference",
+        ),
+        (
+            [],
+            [],
             Policy(tier_grades={"g": {"1"}}),
             "tier_grades for grade 'g' must be a set of whole tiers",
         ),

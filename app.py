@@ -16,7 +16,7 @@ from flask import (
     request,
     session,
 )
-from flask_babel import format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_talisman import Talisman
@@ -173,13 +173,17 @@ def _register_blueprints(app: Flask) -> None:
     from core.views import NAV as core_nav
     from core.views import WAITING as core_waiting
     from core.views import bp as core_bp
+    from ledger.views import NAV as ledger_nav
+    from ledger.views import WAITING as ledger_waiting
+    from ledger.views import bp as ledger_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(ledger_bp)
 
-    app.extensions["baogong_nav"] = [*core_nav, *accounts_nav]
+    app.extensions["baogong_nav"] = [*core_nav, *ledger_nav, *accounts_nav]
     waiting: dict = {}
-    for registry in (core_waiting,):
+    for registry in (core_waiting, ledger_waiting):
         for role, providers in registry.items():
             waiting.setdefault(role, []).extend(providers)
     app.extensions["baogong_waiting"] = waiting
@@ -243,6 +247,9 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )
+    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
+        format_date(value, fmt) if value else ""
+    )
     app.jinja_env.filters["number"] = lambda value: (
         format_decimal(value) if value is not None else ""
     )
@@ -264,6 +271,8 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from accounts.cli import create_user_command
     from core.demo import seed_demo_command
+    from ledger.cli import ledger_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(ledger_cli)

@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from accounts import services as accounts
 from accounts.models import Role, User
 from extensions import db
+from ledger.demo import seed as seed_ledger
 
 DEMO_PASSWORD = "baogong-demo"
 
@@ -43,6 +44,7 @@ def seed_demo() -> list[str]:
             accounts.create_user(role.value, display_name, DEMO_PASSWORD, [role], is_demo=True)
             created.append(f"user {role.value}")
     db.session.flush()
+    created.extend(seed_ledger())
     return created
 
 

@@ -150,3 +150,75 @@ def signed_in(client, auth, make_user):
         return client
 
     return sign_in
+
+
+# Catalogue, recipients and the stock ledger ---------------------------------------------------
+
+
+@pytest.fixture
+def make_recipient(app):
+    """make_recipient(name=None, category="hospital", **fields) -> the new recipient's id."""
+    from allocation.models import Recipient
+
+    counter = iter(range(1, 10_000))
+
+    def make(name: str | None = None, category: str = "hospital", **fields) -> int:
+        with app.app_context():
+            recipient = Recipient(
+                name=name or f"测试单位{next(counter):03d}", category=category, **fields
+            )
+            db.session.add(recipient)
+            db.session.commit()
+            return recipient.id
+
+    return make
+
+
+@pytest.fixture
+def make_lot(app):
+    """make_lot(grade="surgical", qty=1000, released=True, ...) -> the new lot's id.
+
+    The lot is received into the ledger (quarantine) and, unless `released=False`, released
+    (available). The grade is created when missing (tests start with empty tables).
+    """
+    from ledger import services as ledger
+    from procurement import services as catalog
+    from procurement.models import MASK_GRADES
+
+    counter = iter(range(1, 10_000))
+
+    def make(
+        grade: str = "surgical",
+        qty: int = 1000,
+        *,
+        released: bool = True,
+        lot_number: str | None = None,
+        maker: str = "稳健医疗用品股份有限公司",
+        model: str = "平面耳挂式",
+        pieces_per_box: int = 50,
+        production_date=None,
+        expiry_date=None,
+        origin: str = "domestic_medical",
+    ) -> int:
+        with app.app_context():
+            found = catalog.find_grade(grade)
+            if found is None:
+                known = {code: rest for code, *rest in MASK_GRADES}
+                standard, zh, en = known.get(grade, ("Q/TEST", grade, grade))
+                found = catalog.create_grade(grade, standard, zh, en)
+            product = catalog.product_for(found, maker, model, pieces_per_box)
+            lot = catalog.create_lot(
+                product,
+                lot_number or f"T{next(counter):05d}",
+                qty,
+                origin,
+                production_date=production_date,
+                expiry_date=expiry_date,
+            )
+            ledger.receive(lot, None)
+            if released:
+                ledger.release(lot, None)
+            db.session.commit()
+            return lot.id
+
+    return make

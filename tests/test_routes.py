@@ -30,6 +30,20 @@ EXPECTED_ROLES = {
     "accounts.reset_password": ADMIN,
     "accounts.set_active": ADMIN,
     "accounts.sign_ins": ADMIN,
+    "ledger.stock": EVERYONE,
+    "ledger.lot": EVERYONE,
+    "ledger.trace": EVERYONE,
+    "ledger.recipient": EVERYONE,
+    "ledger.entries": EVERYONE,
+    "ledger.verify": frozenset({Role.AUDITOR, Role.ADMIN}),
+    "ledger.hold": frozenset({Role.INSPECTOR}),
+    "ledger.unhold": frozenset({Role.INSPECTOR}),
+    "ledger.write_off": frozenset({Role.INSPECTOR}),
+    "ledger.write_off_expired": frozenset({Role.INSPECTOR}),
+    "ledger.reverse": frozenset({Role.INSPECTOR, Role.ALLOCATOR}),
+    "ledger.grades": ADMIN,
+    "ledger.new_grade": ADMIN,
+    "ledger.edit_grade": ADMIN,
 }
 
 # Views every signed-in user may POST to, whatever their roles, because they change only the
@@ -41,7 +55,32 @@ REDIRECT_WHEN_SIGNED_IN = {"accounts.login"}
 
 def sample_values(app, ids: dict) -> dict:
     """A value for every URL parameter name used by a route. Add new parameters here."""
-    return {"user_id": ids["other_user"]}
+    return {"user_id": ids["other_user"], **_ledger_samples(app)}
+
+
+def _ledger_samples(app) -> dict:
+    """A lot that was received, released and partly issued to a recipient."""
+    from allocation.models import Recipient
+    from extensions import db
+    from ledger import services as ledger
+    from procurement import services as catalog
+
+    with app.app_context():
+        grade = catalog.create_grade("route_grade", "GB 19083", "测试品类", "Test grade")
+        product = catalog.product_for(grade, "测试企业", "型号 A", 20)
+        lot = catalog.create_lot(product, "ROUTE-1", 500, "domestic_medical")
+        recipient = Recipient(name="测试医院", category="hospital")
+        db.session.add(recipient)
+        ledger.receive(lot, None)
+        ledger.release(lot, None)
+        entry = ledger.issue(lot, recipient, 100, None)
+        db.session.commit()
+        return {
+            "lot_id": lot.id,
+            "recipient_id": recipient.id,
+            "seq": entry.seq,
+            "grade_id": grade.id,
+        }
 
 
 def routes(app: Flask):

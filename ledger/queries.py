@@ -1,0 +1,367 @@
+"""Read-only questions the pages ask of the ledger: stock, traces, the entry list."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from math import ceil
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+from allocation.models import Recipient
+from extensions import db
+from procurement.models import Grade, Lot, Product
+
+from .models import IN_STOCK, Balance, Bucket, EntryKind, LedgerEntry
+from .services import EXPIRY_BUCKETS
+
+EXPIRY_WARNING_DAYS = 30
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def _paginate(query: sa.Select, page: int, per_page: int, scalars: bool = False) -> Page:
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    )
+    page = max(1, min(page, max(1, ceil(total / per_page))))
+    limited = query.limit(per_page).offset((page - 1) * per_page)
+    result = db.session.scalars(limited) if scalars else db.session.execute(limited)
+    return Page(list(result.unique() if scalars else result), page, per_page, total or 0)
+
+
+def _pivot() -> sa.Subquery:
+    """One row per lot with a column per bucket."""
+    columns = [
+        sa.func.sum(sa.case((Balance.bucket == bucket, Balance.quantity), else_=0)).label(
+            bucket.value
+        )
+        for bucket in Bucket
+    ]
+    return sa.select(Balance.lot_id, *columns).group_by(Balance.lot_id).subquery("pivot")
+
+
+# The stock page -----------------------------------------------------------------------------
+
+
+@dataclass
+class GradeStock:
+    grade: Grade
+    buckets: dict[Bucket, int]
+    lots: int
+
+    @property
+    def in_stock(self) -> int:
+        return sum(self.buckets[b] for b in IN_STOCK)
+
+
+def stock_by_grade() -> list[GradeStock]:
+    """Pieces per grade and bucket, for every grade that has lots or is offered."""
+    rows = db.session.execute(
+        sa.select(Product.grade_id, Balance.bucket, sa.func.sum(Balance.quantity))
+        .join(Lot, Balance.lot_id == Lot.id)
+        .join(Product, Lot.product_id == Product.id)
+        .group_by(Product.grade_id, Balance.bucket)
+    )
+    sums: dict[int, dict[Bucket, int]] = {}
+    for grade_id, bucket, quantity in rows:
+        sums.setdefault(grade_id, {b: 0 for b in Bucket})[Bucket(bucket)] = int(quantity or 0)
+    lot_counts = dict(
+        db.session.execute(
+            sa.select(Product.grade_id, sa.func.count(Lot.id))
+            .join(Lot, Lot.product_id == Product.id)
+            .group_by(Product.grade_id)
+        ).all()
+    )
+    grades = db.session.scalars(sa.select(Grade).order_by(Grade.id))
+    return [
+        GradeStock(grade, sums.get(grade.id, {b: 0 for b in Bucket}), lot_counts.get(grade.id, 0))
+        for grade in grades
+        if grade.active or grade.id in sums
+    ]
+
+
+STATUS_FILTERS = (
+    "in_stock",
+    "quarantine",
+    "available",
+    "on_hold",
+    "rejected",
+    "expiring",
+    "expired",
+    "all",
+)
+
+
+@dataclass
+class LotStock:
+    lot: Lot
+    buckets: dict[Bucket, int]
+
+    @property
+    def in_stock(self) -> int:
+        return sum(self.buckets[b] for b in IN_STOCK)
+
+
+def lot_stock(
+    today: date,
+    status: str = "in_stock",
+    grade_id: int | None = None,
+    search: str = "",
+    page: int = 1,
+    per_page: int = 100,
+) -> Page:
+    """Lots with their pieces per bucket, filtered as on the stock page."""
+    pivot = _pivot()
+    bucket_columns = [sa.func.coalesce(pivot.c[b.value], 0).label(b.value) for b in Bucket]
+    col = {b: sa.func.coalesce(pivot.c[b.value], 0) for b in Bucket}
+    query = (
+        sa.select(Lot, *bucket_columns)
+        .join(Product, Lot.product_id == Product.id)
+        .join(Grade, Product.grade_id == Grade.id)
+        .outerjoin(pivot, pivot.c.lot_id == Lot.id)
+        .order_by(Grade.id, Lot.expiry_date.is_(None), Lot.expiry_date, Lot.lot_number, Lot.id)
+    )
+    in_stock = sum((col[b] for b in IN_STOCK), sa.literal(0))
+    expiring_stock = sum((col[b] for b in EXPIRY_BUCKETS), sa.literal(0))
+    if status == "in_stock":
+        query = query.where(in_stock > 0)
+    elif status in {b.value for b in IN_STOCK}:
+        query = query.where(col[Bucket(status)] > 0)
+    elif status == "expiring":
+        query = query.where(
+            expiring_stock > 0,
+            Lot.expiry_date >= today,
+            Lot.expiry_date <= today + timedelta(days=EXPIRY_WARNING_DAYS),
+        )
+    elif status == "expired":
+        query = query.where(expiring_stock > 0, Lot.expiry_date < today)
+    if grade_id:
+        query = query.where(Product.grade_id == grade_id)
+    search = search.strip()
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(
+            sa.or_(
+                Lot.lot_number.ilike(pattern),
+                Product.maker.ilike(pattern),
+                Product.model.ilike(pattern),
+            )
+        )
+    result = _paginate(query, page, per_page)
+    result.items = [
+        LotStock(row[0], {b: int(row[i + 1]) for i, b in enumerate(Bucket)}) for row in result.items
+    ]
+    return result
+
+
+def _lots_with_stock(buckets, *conditions) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Balance.lot_id)))
+        .join(Lot, Balance.lot_id == Lot.id)
+        .where(Balance.bucket.in_(buckets), Balance.quantity > 0, *conditions)
+    )
+
+
+def count_on_hold() -> int:
+    return _lots_with_stock([Bucket.ON_HOLD])
+
+
+def count_expiring(today: date, days: int = EXPIRY_WARNING_DAYS) -> int:
+    return _lots_with_stock(
+        EXPIRY_BUCKETS, Lot.expiry_date >= today, Lot.expiry_date <= today + timedelta(days=days)
+    )
+
+
+def count_expired(today: date) -> int:
+    return _lots_with_stock(EXPIRY_BUCKETS, Lot.expiry_date < today)
+
+
+def count_entries() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry))
+
+
+# Traces ------------------------------------------------------------------------------------
+
+
+def _entries_query() -> sa.Select:
+    return sa.select(LedgerEntry).options(
+        selectinload(LedgerEntry.actor),
+        selectinload(LedgerEntry.recipient),
+        selectinload(LedgerEntry.reversed_by),
+    )
+
+
+def lot_entries(lot_id: int) -> list[LedgerEntry]:
+    return list(
+        db.session.scalars(
+            _entries_query().where(LedgerEntry.lot_id == lot_id).order_by(LedgerEntry.seq)
+        )
+    )
+
+
+@dataclass
+class Receipt:
+    """What one recipient received of one lot (net of reversals)."""
+
+    recipient: Recipient | None
+    lot: Lot | None
+    quantity: int
+    first: datetime
+    last: datetime
+    entries: int
+
+
+def _received_query():
+    issued = LedgerEntry.to_bucket == Bucket.ISSUED
+    return (
+        sa.func.sum(LedgerEntry.quantity).label("quantity"),
+        sa.func.min(LedgerEntry.occurred_at).label("first"),
+        sa.func.max(LedgerEntry.occurred_at).label("last"),
+        sa.func.count(LedgerEntry.seq).label("entries"),
+    ), sa.and_(issued, LedgerEntry.recipient_id.is_not(None))
+
+
+def lot_recipients(lot_id: int) -> list[Receipt]:
+    """Everyone who received any of a lot: the recall list."""
+    aggregates, condition = _received_query()
+    rows = db.session.execute(
+        sa.select(LedgerEntry.recipient_id, *aggregates)
+        .where(condition, LedgerEntry.lot_id == lot_id)
+        .group_by(LedgerEntry.recipient_id)
+    ).all()
+    recipients = {
+        r.id: r
+        for r in db.session.scalars(
+            sa.select(Recipient).where(Recipient.id.in_([row.recipient_id for row in rows]))
+        )
+    }
+    result = [
+        Receipt(recipients[row.recipient_id], None, int(row.quantity), *_times(row), row.entries)
+        for row in rows
+    ]
+    return sorted(result, key=lambda r: (r.quantity == 0, r.recipient.tier, r.recipient.name))
+
+
+def recipient_lots(recipient_id: int) -> list[Receipt]:
+    """Every lot a recipient received, with its maker (net of reversals)."""
+    aggregates, condition = _received_query()
+    rows = db.session.execute(
+        sa.select(LedgerEntry.lot_id, *aggregates)
+        .where(condition, LedgerEntry.recipient_id == recipient_id)
+        .group_by(LedgerEntry.lot_id)
+    ).all()
+    lots = {
+        lot.id: lot
+        for lot in db.session.scalars(sa.select(Lot).where(Lot.id.in_([r.lot_id for r in rows])))
+    }
+    result = [
+        Receipt(None, lots[row.lot_id], int(row.quantity), *_times(row), row.entries)
+        for row in rows
+    ]
+    return sorted(result, key=lambda r: r.last, reverse=True)
+
+
+def _times(row) -> tuple[datetime, datetime]:
+    return row.first, row.last
+
+
+def recipient_entries(recipient_id: int) -> list[LedgerEntry]:
+    return list(
+        db.session.scalars(
+            _entries_query()
+            .where(LedgerEntry.recipient_id == recipient_id)
+            .order_by(LedgerEntry.seq.desc())
+        )
+    )
+
+
+def find_lots(search: str, limit: int = 50) -> list[Lot]:
+    pattern = f"%{search.strip()}%"
+    return list(
+        db.session.scalars(
+            sa.select(Lot)
+            .join(Product, Lot.product_id == Product.id)
+            .where(
+                sa.or_(
+                    Lot.lot_number.ilike(pattern),
+                    Product.maker.ilike(pattern),
+                    Product.model.ilike(pattern),
+                )
+            )
+            .order_by(Lot.created_at.desc(), Lot.id.desc())
+            .limit(limit)
+        ).unique()
+    )
+
+
+def recipients_received(search: str = "", limit: int = 200) -> list[tuple[Recipient, int]]:
+    """Recipients (matching `search`) with the pieces they have received in all."""
+    received = (
+        sa.select(LedgerEntry.recipient_id, sa.func.sum(LedgerEntry.quantity).label("quantity"))
+        .where(LedgerEntry.to_bucket == Bucket.ISSUED, LedgerEntry.recipient_id.is_not(None))
+        .group_by(LedgerEntry.recipient_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Recipient, sa.func.coalesce(received.c.quantity, 0))
+        .outerjoin(received, received.c.recipient_id == Recipient.id)
+        .order_by(Recipient.tier, Recipient.name)
+        .limit(limit)
+    )
+    if search.strip():
+        pattern = f"%{search.strip()}%"
+        query = query.where(
+            sa.or_(Recipient.name.ilike(pattern), Recipient.district.ilike(pattern))
+        )
+    return [(recipient, int(quantity)) for recipient, quantity in db.session.execute(query)]
+
+
+# The entry list ------------------------------------------------------------------------------
+
+
+def _local_midnight(day: date) -> datetime:
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def entries(
+    kind: str = "",
+    search: str = "",
+    since: date | None = None,
+    until: date | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> Page:
+    """Entries, newest first, filtered by kind, lot number and local dates (inclusive)."""
+    query = _entries_query().order_by(LedgerEntry.seq.desc())
+    if kind in {k.value for k in EntryKind}:
+        query = query.where(LedgerEntry.kind == EntryKind(kind))
+    if search.strip():
+        query = query.join(Lot, LedgerEntry.lot_id == Lot.id).where(
+            Lot.lot_number.ilike(f"%{search.strip()}%")
+        )
+    if since:
+        query = query.where(LedgerEntry.occurred_at >= _local_midnight(since))
+    if until:
+        query = query.where(LedgerEntry.occurred_at < _local_midnight(until + timedelta(days=1)))
+    return _paginate(query, page, per_page, scalars=True)

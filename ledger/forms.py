@@ -3,7 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange, Regexp
+
+from procurement.services import GRADE_CODE
 
 from .models import Bucket
 from .services import MAX_REASON
@@ -86,7 +88,15 @@ class GradeForm(FlaskForm):
 class NewGradeForm(GradeForm):
     code = StringField(
         _l("Code"),
-        validators=[InputRequired(), Length(min=2, max=40)],
+        validators=[
+            InputRequired(),
+            Regexp(
+                GRADE_CODE.pattern,
+                message=_l(
+                    "Use 2 to 40 lower-case letters, digits or underscores, starting with a letter."
+                ),
+            ),
+        ],
         filters=[lambda value: value.strip().lower() if value else value],
         description=_l(
             "A fixed identifier used by quality rules and allocation policies, e.g. "

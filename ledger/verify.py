@@ -162,7 +162,7 @@ def _check_row(row, expected_seq: int, prev_hash: str) -> ChainBreak | None:
     if row.prev_hash != prev_hash:
         return ChainBreak(row.seq, Problem.PREV_HASH)
     try:
-        computed = entry_hash(row._mapping, row.prev_hash)
+        computed = entry_hash(row._asdict(), row.prev_hash)
     except (TypeError, ValueError):
         return ChainBreak(row.seq, Problem.UNREADABLE)
     if computed != row.hash:

@@ -182,6 +182,19 @@ def _lots_with_stock(buckets, *conditions) -> int:
     )
 
 
+def held_lot_ids(lot_ids) -> set[int]:
+    """Which of these lots have stock on hold (a recall under way)."""
+    return set(
+        db.session.scalars(
+            sa.select(Balance.lot_id).where(
+                Balance.lot_id.in_(list(lot_ids)),
+                Balance.bucket == Bucket.ON_HOLD,
+                Balance.quantity > 0,
+            )
+        )
+    )
+
+
 def count_on_hold() -> int:
     return _lots_with_stock([Bucket.ON_HOLD])
 

@@ -280,10 +280,13 @@ def trace():
 @signed_in
 def recipient(recipient_id: int):
     unit = db.get_or_404(Recipient, recipient_id)
+    lots = queries.recipient_lots(unit.id)
     return render_template(
         "ledger/recipient.html",
         recipient=unit,
-        lots=queries.recipient_lots(unit.id),
+        lots=lots,
+        held=queries.held_lot_ids(r.lot.id for r in lots),
+        today=services.local_today(),
         entries=queries.recipient_entries(unit.id),
     )
 

@@ -144,12 +144,17 @@ def test_reversal_page(app, signed_in, city):
     assert "already been reversed" in text(again)
 
 
-def test_recipient_trace(signed_in, city):
+def test_recipient_trace(app, signed_in, city):
     client = english(signed_in(Role.PROCUREMENT))
     page = text(client.get(f"/trace/recipients/{city['water']}"))
     assert "韶关市自来水有限公司" in page and "Water supply" in page
     assert "WJ2020020301" in page and "BYD200215KN" in page
     assert "比亚迪精密制造有限公司" in page
+    assert "On hold" not in page and "Expires in 12 days" in page
+    with app.app_context():
+        ledger.hold(city["kn95"], None, "召回")
+        db.session.commit()
+    assert "On hold" in text(client.get(f"/trace/recipients/{city['water']}"))
 
 
 def test_trace_search(signed_in, city):

@@ -480,9 +480,11 @@ def _recipients_for(moves: list[Move]) -> dict[int, tuple[str, bool]]:
 
 
 def _refuse_second_reversals(moves: list[Move]) -> None:
-    targets = [move.reverses_seq for move in moves if move.reverses_seq is not None]
-    if not targets:
+    """A reversal mirrors the entry it names exactly, and an entry is reversed at most once."""
+    reversals = [move for move in moves if move.reverses_seq is not None]
+    if not reversals:
         return
+    targets = [move.reverses_seq for move in reversals]
     if len(set(targets)) != len(targets):
         raise ValueError("the same entry cannot be reversed twice in one batch")
     done = db.session.execute(
@@ -498,6 +500,43 @@ def _refuse_second_reversals(moves: list[Move]) -> None:
                 by=done.seq,
             )
         )
+    originals = {
+        row.seq: row
+        for row in db.session.execute(
+            sa.select(
+                _entries.c.seq,
+                _entries.c.kind,
+                _entries.c.lot_id,
+                _entries.c.from_bucket,
+                _entries.c.to_bucket,
+                _entries.c.quantity,
+                _entries.c.recipient_id,
+            ).where(_entries.c.seq.in_(targets))
+        )
+    }
+    for move in reversals:
+        original = originals.get(move.reverses_seq)
+        if original is None:
+            raise ServiceError(_l("There is no ledger entry %(seq)s.", seq=move.reverses_seq))
+        if original.kind == EntryKind.REVERSAL:
+            raise ServiceError(
+                _l("Entry %(seq)s is itself a reversal and cannot be reversed.", seq=original.seq)
+            )
+        mirrored = (
+            original.lot_id,
+            original.from_bucket,
+            original.to_bucket,
+            -original.quantity,
+            original.recipient_id,
+        )
+        if mirrored != (
+            move.lot_id,
+            move.from_bucket,
+            move.to_bucket,
+            move.quantity,
+            move.recipient_id,
+        ):
+            raise ValueError(f"a reversal must undo exactly entry {original.seq}")
 
 
 def _check_issue_rules(
@@ -877,8 +916,11 @@ def adjust(
     )
 
 
-def _entry(entry: LedgerEntry | int) -> LedgerEntry:
-    found = entry if isinstance(entry, LedgerEntry) else db.session.get(LedgerEntry, entry)
+def _entry(entry: LedgerEntry | Posted | int) -> LedgerEntry:
+    if isinstance(entry, LedgerEntry):
+        return entry
+    seq = entry if isinstance(entry, int) else entry.seq
+    found = db.session.get(LedgerEntry, seq)
     if found is None:
         raise ServiceError(_l("There is no ledger entry %(seq)s.", seq=entry))
     return found
@@ -912,7 +954,7 @@ def _reversal(original: LedgerEntry, reason: str, document: Document | None) -> 
 
 
 def reverse(
-    entry: LedgerEntry | int,
+    entry: LedgerEntry | Posted | int,
     actor: User | int | None,
     reason: str,
     *,
@@ -930,7 +972,7 @@ def reverse(
 
 
 def reverse_many(
-    entries: Iterable[LedgerEntry | int],
+    entries: Iterable[LedgerEntry | Posted | int],
     actor: User | int | None,
     reason: str,
     *,

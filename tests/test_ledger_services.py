@@ -418,3 +418,25 @@ def test_post_many_checks_every_rule_before_writing(app, make_lot, make_recipien
             db.session.rollback()
         assert len(entries()) == 5
         assert ledger.issue_many([], None) == []
+
+
+def test_a_reversal_must_mirror_what_it_reverses(app, make_lot, make_recipient):
+    lot_id = make_lot(qty=100)
+    unit = make_recipient()
+    with app.app_context():
+        posted = ledger.issue_many([ledger.IssueLine(lot_id, unit, 30)], None)
+        crooked = ledger.Move(
+            kind=EntryKind.REVERSAL,
+            lot_id=lot_id,
+            quantity=-20,  # only part of it
+            from_bucket=Bucket.AVAILABLE,
+            to_bucket=Bucket.ISSUED,
+            recipient_id=unit,
+            reason="部分冲正",
+            reverses_seq=posted[0].seq,
+        )
+        with pytest.raises(ValueError):
+            ledger.post_many([crooked], None)
+        undone = ledger.reverse_many(posted, None, "整笔冲正")  # Posted records are accepted
+        db.session.commit()
+        assert undone[0].quantity == -30 and stock(lot_id) == {"available": 100}

@@ -20,6 +20,7 @@ from procurement.models import Grade, Lot
 
 from . import queries, services
 from .forms import (
+    WRITE_OFF_BUCKETS,
     GradeForm,
     HoldForm,
     NewGradeForm,
@@ -151,7 +152,11 @@ def _get_lot(lot_id: int) -> Lot:
 
 def _render_lot(lot: Lot, status: int = 200, **forms):
     balances = services.balances(lot)
-    write_off_form = forms.get("write_off_form") or WriteOffForm(formdata=None, prefix="writeoff")
+    write_off_form = forms.get("write_off_form")
+    if write_off_form is None:  # offer the first bucket that holds something
+        write_off_form = WriteOffForm(formdata=None, prefix="writeoff")
+        stocked = [b for b in WRITE_OFF_BUCKETS if balances[b] > 0]
+        write_off_form.bucket.data = (stocked[0] if stocked else Bucket.AVAILABLE).value
     write_off_form.quantity.description = lot.grade.unit
     entries = queries.lot_entries(lot.id)
     receipt = next((e for e in entries if e.kind is EntryKind.RECEIPT), None)

@@ -87,7 +87,9 @@ def _procurement_samples(app) -> dict:
     from tests.procurement_helpers import PNG_BYTES, valid_uscc
 
     with app.app_context():
-        supplier = services.create_supplier("路由测试医疗有限公司", "maker", valid_uscc("91440300MA5F"))
+        supplier = services.create_supplier(
+            "路由测试医疗有限公司", "maker", valid_uscc("91440300MA5F")
+        )
         grade = services.find_grade("surgical") or services.create_grade(
             "surgical", "YY 0469", "医用外科口罩", "Surgical mask"
         )

@@ -457,3 +457,41 @@ def test_import_page_lists_the_problems(app, signed_in, client):
         assert db.session.scalar(sa.select(sa.func.count(Inspection.id))) == 0
     template = client.get("/import/template.xlsx")
     assert template.status_code == 200 and template.data[:2] == b"PK"
+
+
+# Demo ----------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_batches_in_every_state_of_the_gate(app, signed_in):
+    from core.demo import seed_demo
+    from procurement import queries
+
+    with app.test_request_context():
+        seed_demo()
+        db.session.commit()
+        assert seed_demo()[-1:] != ["7 suppliers, 7 batches with certificates"]  # idempotent
+        overrides = db.session.scalars(sa.select(Inspection).where(Inspection.overridden)).all()
+        assert len(overrides) == 1 and overrides[0].checklist["verdict"] == "fail"
+        assert db.session.scalar(
+            sa.select(sa.func.count(Inspection.id)).where(Inspection.decision == "reject")
+        )
+        assert queries.count_in_quarantine() >= 4
+        assert queries.count_batches_without_certificates() >= 2
+        assert queries.count_open_purchases() >= 2
+        flagged = db.session.scalars(sa.select(Purchase)).all()
+        assert any(p.flagged for p in flagged)
+        lot_ids = db.session.scalars(sa.select(Lot.id).where(Lot.purchase_line_id.is_not(None)))
+        lot_ids = list(lot_ids)
+        supplier_ids = list(db.session.scalars(sa.select(Supplier.id)))
+        purchase_ids = list(db.session.scalars(sa.select(Purchase.id)))
+        scan_ids = list(db.session.scalars(sa.select(Certificate.id)))
+    client = signed_in(Role.AUDITOR)
+    urls = ["/suppliers", "/purchases", "/batches", "/batches?status=quarantine"]
+    urls += [f"/batches/{i}" for i in lot_ids] + [f"/suppliers/{i}" for i in supplier_ids]
+    urls += [f"/purchases/{i}" for i in purchase_ids] + [
+        f"/certificates/{i}/scan" for i in scan_ids
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        response.close()

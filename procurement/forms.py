@@ -107,7 +107,7 @@ class PurchaseForm(FlaskForm):
     supplier_id = SelectField(_l("Supplier"), coerce=int, validators=[InputRequired()])
     contract_number = StringField(
         _l("Contract number"),
-        validators=[Optional(), Length(max=64)],
+        validators=[Length(max=64)],
         description=_l("Required for a purchase; for a donation or transfer, the letter's number."),
     )
     ordered_on = DateField(

@@ -495,3 +495,26 @@ def test_the_demo_has_batches_in_every_state_of_the_gate(app, signed_in):
         response = client.get(url)
         assert response.status_code == 200, url
         response.close()
+
+
+def test_purchase_form_names_every_missing_field(app, signed_in, client):
+    signed_in(Role.PROCUREMENT)
+    response = client.post(
+        "/purchases/new",
+        data={"source": "purchase", "supplier_id": "0", "ordered_on": "2020-02-10"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for message in ("请选择供应商", "采购须填写合同编号", "请至少填写一行明细"):
+        assert message in page, message
+    response = client.post(
+        "/purchases/new",
+        data={
+            "source": "purchase",
+            "ordered_on": "2020-02-10",
+            "lines-0-grade_id": "0",
+            "lines-0-quantity": "100",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert "请选择品类" in page and "采购明细须填写单价" in page

@@ -6,9 +6,10 @@ The rules themselves are in `procurement.quality` (pure); here the models are tu
 `Inspection` record that keeps the checklist as it stood.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
@@ -22,9 +23,21 @@ from .quality import BatchFacts, CertificateFacts, Checklist, evaluate
 
 
 def received_on(lot: Lot):
+    """The receipt date: as recorded on receiving, else (lots recorded before purchases
+    existed) the local date of the lot's first receipt entry, else of its record."""
     if lot.received_on is not None:
         return lot.received_on
+    from ledger.models import EntryKind, LedgerEntry
+
     zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    first = db.session.scalar(
+        sa.select(sa.func.min(LedgerEntry.occurred_at)).where(
+            LedgerEntry.lot_id == lot.id, LedgerEntry.kind == EntryKind.RECEIPT
+        )
+    )
+    if isinstance(first, datetime):
+        moment = first if first.tzinfo else first.replace(tzinfo=UTC)
+        return moment.astimezone(zone).date()
     return lot.created_at.astimezone(zone).date()
 
 

@@ -402,20 +402,21 @@ def batch(lot_id: int):
     return _render_batch(db.get_or_404(Lot, lot_id))
 
 
-@bp.route("/batches/<int:lot_id>/certificates/new", methods=["GET", "POST"])
-@roles_required(Role.PROCUREMENT)
-def add_certificate(lot_id: int):
-    lot = db.get_or_404(Lot, lot_id)
+def _certificate_form(lot: Lot | None, supplier: Supplier | None, done_url: str):
+    """Record a certificate with its scan, for a batch (attached to it) or a supplier."""
     form = CertificateForm()
-    if request.method == "GET" and lot.purchase_line is not None:
-        form.holder.data = lot.product.maker
+    if request.method == "GET":
+        form.holder.data = lot.product.maker if lot is not None else supplier.name
     if form.validate_on_submit():
         try:
             scan = None
             upload = form.scan.data
             if upload is not None and getattr(upload, "filename", ""):
                 scan = certs.check_scan(upload.read(), upload.filename)
-            supplier_id = lot.purchase_line.purchase.supplier_id if lot.purchase_line else None
+            if supplier is None and lot is not None and lot.purchase_line is not None:
+                supplier_id = lot.purchase_line.purchase.supplier_id
+            else:
+                supplier_id = supplier.id if supplier is not None else None
             certificate = certs.create_certificate(
                 form.kind.data,
                 form.number.data,
@@ -427,7 +428,7 @@ def add_certificate(lot_id: int):
                 measured=form.measured(),
                 supplier_id=supplier_id,
                 scan=scan,
-                lots=[lot],
+                lots=[lot] if lot is not None else [],
                 actor=current_user,
             )
         except ServiceError as error:
@@ -444,9 +445,29 @@ def add_certificate(lot_id: int):
                 "success",
             )
             if request.form.get("another"):
-                return redirect(url_for("procurement.add_certificate", lot_id=lot.id))
-            return redirect(url_for("procurement.batch", lot_id=lot.id) + "#checklist")
-    return render_template("procurement/certificate_form.html", form=form, lot=lot)
+                return redirect(request.path)
+            return redirect(done_url)
+    return render_template(
+        "procurement/certificate_form.html", form=form, lot=lot, supplier=supplier
+    )
+
+
+@bp.route("/batches/<int:lot_id>/certificates/new", methods=["GET", "POST"])
+@roles_required(Role.PROCUREMENT)
+def add_certificate(lot_id: int):
+    lot = db.get_or_404(Lot, lot_id)
+    return _certificate_form(lot, None, url_for("procurement.batch", lot_id=lot.id) + "#checklist")
+
+
+@bp.route("/suppliers/<int:supplier_id>/documents/new", methods=["GET", "POST"])
+@roles_required(Role.PROCUREMENT)
+def add_supplier_document(supplier_id: int):
+    """A supplier's own papers (business licence, production licence ...), attachable later to
+    any of its batches."""
+    supplier = db.get_or_404(Supplier, supplier_id)
+    return _certificate_form(
+        None, supplier, url_for("procurement.supplier", supplier_id=supplier.id) + "#docs-h"
+    )
 
 
 @bp.route("/batches/<int:lot_id>/certificates/attach", methods=["POST"])

@@ -518,3 +518,35 @@ def test_purchase_form_names_every_missing_field(app, signed_in, client):
     )
     page = response.get_data(as_text=True)
     assert "请选择品类" in page and "采购明细须填写单价" in page
+
+
+def test_a_supplier_document_can_later_cover_its_batches(app, signed_in, client):
+    with app.test_request_context():
+        lot_id = _batch(certificates=False).id
+        supplier_id = services.find_supplier(MAKER).id
+        db.session.commit()
+    signed_in(Role.PROCUREMENT)
+    response = client.post(
+        f"/suppliers/{supplier_id}/documents/new",
+        data={
+            "kind": "production_licence",
+            "number": "粤食药监械生产许20152365号",
+            "holder": MAKER,
+            "valid_from": "2015-06-01",
+            "valid_until": "2025-05-31",
+            "scan": (io.BytesIO(PDF_BYTES), "licence.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    page = client.get(f"/batches/{lot_id}").get_data(as_text=True)
+    assert "粤食药监械生产许20152365号" in page  # offered for attaching
+    with app.app_context():
+        certificate = db.session.scalar(sa.select(Certificate))
+        assert certificate.supplier_id == supplier_id and certificate.lots == []
+        response = client.post(
+            f"/batches/{lot_id}/certificates/attach",
+            data={"attach-certificate_id": str(certificate.id)},
+        )
+        assert response.status_code == 302
+        assert [c.number for c in db.session.get(Lot, lot_id).certificates] == [certificate.number]

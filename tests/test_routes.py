@@ -54,6 +54,7 @@ EXPECTED_ROLES = {
     "procurement.batches": EVERYONE,
     "procurement.batch": EVERYONE,
     "procurement.add_certificate": frozenset({Role.PROCUREMENT}),
+    "procurement.add_supplier_document": frozenset({Role.PROCUREMENT}),
     "procurement.attach_certificate": frozenset({Role.PROCUREMENT}),
     "procurement.scan": EVERYONE,
     "procurement.confirm": frozenset({Role.INSPECTOR}),

@@ -176,14 +176,18 @@ def _register_blueprints(app: Flask) -> None:
     from ledger.views import NAV as ledger_nav
     from ledger.views import WAITING as ledger_waiting
     from ledger.views import bp as ledger_bp
+    from procurement.views import NAV as procurement_nav
+    from procurement.views import WAITING as procurement_waiting
+    from procurement.views import bp as procurement_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(procurement_bp)
 
-    app.extensions["baogong_nav"] = [*core_nav, *ledger_nav, *accounts_nav]
+    app.extensions["baogong_nav"] = [*core_nav, *procurement_nav, *ledger_nav, *accounts_nav]
     waiting: dict = {}
-    for registry in (core_waiting, ledger_waiting):
+    for registry in (core_waiting, procurement_waiting, ledger_waiting):
         for role, providers in registry.items():
             waiting.setdefault(role, []).extend(providers)
     app.extensions["baogong_waiting"] = waiting

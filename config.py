@@ -33,3 +33,12 @@ LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 
 # Uploads (certificate scans, spreadsheets): refuse larger requests outright.
 MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+# Certificate scans: at most this size per file (PDF, JPEG or PNG, checked by content).
+SCAN_MAX_BYTES = 10 * 1024 * 1024
+
+# Price flags: a purchase line more than this percentage above the median unit price of the
+# grade's purchases in the last PRICE_MEDIAN_DAYS days (with at least PRICE_MEDIAN_MIN_LINES
+# of them) is flagged, as is any line above the admin-kept agreed price.
+PRICE_MEDIAN_TOLERANCE_PERCENT = 20
+PRICE_MEDIAN_DAYS = 90
+PRICE_MEDIAN_MIN_LINES = 3

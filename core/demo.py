@@ -8,6 +8,7 @@ from accounts import services as accounts
 from accounts.models import Role, User
 from extensions import db
 from ledger.demo import seed as seed_ledger
+from procurement.demo import seed as seed_procurement
 
 DEMO_PASSWORD = "baogong-demo"
 
@@ -45,6 +46,7 @@ def seed_demo() -> list[str]:
             created.append(f"user {role.value}")
     db.session.flush()
     created.extend(seed_ledger())
+    created.extend(seed_procurement())
     return created
 
 

@@ -9,6 +9,7 @@ on the lot itself.
 
 import enum
 from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import get_locale
@@ -132,9 +133,33 @@ class Lot(db.Model):
     origin: Mapped[LotOrigin] = mapped_column(enum_type(LotOrigin, "lot_origin"), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    # Receiving against a purchase line (lots recorded before purchases existed have none).
+    purchase_line_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("purchase_lines.id"), nullable=True, index=True
+    )
+    received_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    over_receipt_reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    price_flag: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    # For a donation: what the goods themselves are (None: inferred from the papers).
+    donated_goods_origin: Mapped[LotOrigin | None] = mapped_column(
+        enum_type(LotOrigin, "lot_donated_goods_origin"), nullable=True
+    )
+    # The inspector's confirmations (imports): None until recorded.
+    goods_match_order: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
+    packaging_intact: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     product: Mapped[Product] = relationship(back_populates="lots", lazy="joined")
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
+    purchase_line: Mapped["PurchaseLine | None"] = relationship(back_populates="lots")
+    certificates: Mapped[list["Certificate"]] = relationship(
+        secondary="lot_certificates", back_populates="lots", order_by="Certificate.id"
+    )
+    inspections: Mapped[list["Inspection"]] = relationship(
+        back_populates="lot", order_by="Inspection.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Lot {self.lot_number}>"
@@ -153,3 +178,302 @@ class Lot(db.Model):
 
     def days_to_expiry(self, on_date: date) -> int | None:
         return None if self.expiry_date is None else (self.expiry_date - on_date).days
+
+
+# Suppliers, purchases, certificates, inspections ---------------------------------------------
+
+
+class SupplierKind(enum.StrEnum):
+    MAKER = "maker"
+    DISTRIBUTOR = "distributor"
+    IMPORTER = "importer"
+    DONOR = "donor"
+    AUTHORITY = "authority"
+
+    @property
+    def label(self) -> str:
+        return str(SUPPLIER_KIND_LABELS[self])
+
+
+SUPPLIER_KIND_LABELS = {
+    SupplierKind.MAKER: _l("Maker"),
+    SupplierKind.DISTRIBUTOR: _l("Distributor"),
+    SupplierKind.IMPORTER: _l("Importer"),
+    SupplierKind.DONOR: _l("Donor"),
+    SupplierKind.AUTHORITY: _l("Higher-level authority"),
+}
+
+
+class Supplier(db.Model):
+    """Whoever goods come from: a maker, a distributor, an importer, a donor or the province."""
+
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False, unique=True)
+    # 统一社会信用代码; foreign donors and authorities may have none.
+    uscc: Mapped[str | None] = mapped_column(sa.String(18), nullable=True, unique=True)
+    kind: Mapped[SupplierKind] = mapped_column(
+        enum_type(SupplierKind, "supplier_kind"), nullable=False
+    )
+    contact_person: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
+    phone: Mapped[str] = mapped_column(sa.String(40), nullable=False, default="")
+    address: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    notes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+    purchases: Mapped[list["Purchase"]] = relationship(back_populates="supplier")
+    certificates: Mapped[list["Certificate"]] = relationship(back_populates="supplier")
+
+    def __repr__(self) -> str:
+        return f"<Supplier {self.name}>"
+
+
+class PurchaseSource(enum.StrEnum):
+    PURCHASE = "purchase"
+    DONATION = "donation"
+    TRANSFER = "transfer"
+    OWN_PRODUCTION = "own_production"
+
+    @property
+    def label(self) -> str:
+        return str(SOURCE_LABELS[self])
+
+
+SOURCE_LABELS = {
+    PurchaseSource.PURCHASE: _l("Purchase"),
+    PurchaseSource.DONATION: _l("Donation"),
+    PurchaseSource.TRANSFER: _l("Transfer from above"),
+    PurchaseSource.OWN_PRODUCTION: _l("Own production"),
+}
+
+
+class Purchase(db.Model):
+    """An order, donation or transfer: where goods come from and under which paper."""
+
+    __tablename__ = "purchases"
+    __table_args__ = (
+        sa.UniqueConstraint("supplier_id", "contract_number", name="uq_purchases_contract"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[PurchaseSource] = mapped_column(
+        enum_type(PurchaseSource, "purchase_source"), nullable=False
+    )
+    supplier_id: Mapped[int] = mapped_column(sa.ForeignKey("suppliers.id"), nullable=False)
+    # 合同编号 (or the donation letter's / transfer notice's number); None when there is none.
+    contract_number: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    ordered_on: Mapped[date] = mapped_column(sa.Date, nullable=False, index=True)
+    notes: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+    supplier: Mapped[Supplier] = relationship(back_populates="purchases", lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+    lines: Mapped[list["PurchaseLine"]] = relationship(
+        back_populates="purchase", order_by="PurchaseLine.id"
+    )
+
+    @property
+    def reference(self) -> str:
+        return self.contract_number or f"P{self.id:05d}"
+
+    @property
+    def pieces_ordered(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def pieces_received(self) -> int:
+        return sum(line.pieces_received for line in self.lines)
+
+    @property
+    def total(self) -> Decimal | None:
+        priced = [line.amount for line in self.lines if line.amount is not None]
+        return sum(priced, Decimal(0)) if priced else None
+
+    @property
+    def flagged(self) -> bool:
+        return any(line.price_flagged for line in self.lines)
+
+
+class PurchaseLine(db.Model):
+    """One grade on a purchase: how many pieces, at which unit price (CNY)."""
+
+    __tablename__ = "purchase_lines"
+    __table_args__ = (
+        sa.CheckConstraint("quantity >= 1", name="quantity_positive"),
+        sa.CheckConstraint("unit_price IS NULL OR unit_price >= 0", name="unit_price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purchase_id: Mapped[int] = mapped_column(sa.ForeignKey("purchases.id"), nullable=False)
+    grade_id: Mapped[int] = mapped_column(sa.ForeignKey("grades.id"), nullable=False)
+    description: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    quantity: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    unit_price: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 4), nullable=True)
+    # What the price was compared with when the line was recorded (kept, not recomputed).
+    agreed_price: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 4), nullable=True)
+    median_price: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 4), nullable=True)
+    above_agreed: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    above_median: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    median_tolerance_percent: Mapped[Decimal | None] = mapped_column(
+        sa.Numeric(6, 2), nullable=True
+    )
+
+    purchase: Mapped[Purchase] = relationship(back_populates="lines")
+    grade: Mapped[Grade] = relationship(lazy="joined")
+    lots: Mapped[list[Lot]] = relationship(back_populates="purchase_line", order_by="Lot.id")
+
+    @property
+    def amount(self) -> Decimal | None:
+        return None if self.unit_price is None else self.unit_price * self.quantity
+
+    @property
+    def price_flagged(self) -> bool:
+        return self.above_agreed or self.above_median
+
+    @property
+    def pieces_received(self) -> int:
+        return sum(lot.pieces_received for lot in self.lots)
+
+    @property
+    def pieces_outstanding(self) -> int:
+        return max(self.quantity - self.pieces_received, 0)
+
+
+class AgreedPrice(db.Model):
+    """The city's agreed price (协议价) for a grade from a date on; a new row replaces the old."""
+
+    __tablename__ = "agreed_prices"
+    __table_args__ = (
+        sa.CheckConstraint("price > 0", name="price_positive"),
+        sa.UniqueConstraint("grade_id", "valid_from", name="uq_agreed_prices_grade_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grade_id: Mapped[int] = mapped_column(sa.ForeignKey("grades.id"), nullable=False)
+    price: Mapped[Decimal] = mapped_column(sa.Numeric(12, 4), nullable=False)
+    valid_from: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    note: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+    grade: Mapped[Grade] = relationship(lazy="joined")
+    created_by: Mapped[User | None] = relationship()
+
+
+class CertificateKind(enum.StrEnum):
+    """The same values as `procurement.quality.CertificateKind`."""
+
+    REGISTRATION_CERTIFICATE = "registration_certificate"
+    PRODUCTION_LICENCE = "production_licence"
+    BUSINESS_LICENCE = "business_licence"
+    TEST_REPORT = "test_report"
+    CONFORMITY_CERTIFICATE = "conformity_certificate"
+    NIOSH_APPROVAL = "niosh_approval"
+    CE_CERTIFICATE = "ce_certificate"
+    FDA_AUTHORISATION = "fda_authorisation"
+    CUSTOMS_DECLARATION = "customs_declaration"
+    DONATION_LETTER = "donation_letter"
+
+    @property
+    def label(self) -> str:
+        return str(CERTIFICATE_KIND_LABELS[self])
+
+
+CERTIFICATE_KIND_LABELS = {
+    CertificateKind.REGISTRATION_CERTIFICATE: _l("Medical device registration certificate"),
+    CertificateKind.PRODUCTION_LICENCE: _l("Production licence"),
+    CertificateKind.BUSINESS_LICENCE: _l("Business licence"),
+    CertificateKind.TEST_REPORT: _l("Test report"),
+    CertificateKind.CONFORMITY_CERTIFICATE: _l("Certificate of conformity"),
+    CertificateKind.NIOSH_APPROVAL: _l("NIOSH approval"),
+    CertificateKind.CE_CERTIFICATE: _l("CE certificate"),
+    CertificateKind.FDA_AUTHORISATION: _l("FDA authorisation"),
+    CertificateKind.CUSTOMS_DECLARATION: _l("Customs declaration"),
+    CertificateKind.DONATION_LETTER: _l("Donation letter"),
+}
+
+
+class StoredFile(db.Model):
+    """An uploaded scan, stored once under instance/uploads/ by its SHA-256."""
+
+    __tablename__ = "stored_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    content_type: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    size: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    original_name: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+
+lot_certificates = sa.Table(
+    "lot_certificates",
+    db.metadata,
+    sa.Column("lot_id", sa.ForeignKey("lots.id"), primary_key=True),
+    sa.Column("certificate_id", sa.ForeignKey("certificates.id"), primary_key=True),
+)
+
+
+class Certificate(db.Model):
+    """A paper that vouches for goods or their maker; one certificate can cover many batches."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[CertificateKind] = mapped_column(
+        enum_type(CertificateKind, "certificate_kind"), nullable=False
+    )
+    number: Mapped[str] = mapped_column(sa.String(100), nullable=False, index=True)
+    issuer: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    holder: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
+    valid_from: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    valid_until: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    notified_body: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
+    # A test report's measured values, keyed by `procurement.quality.Measure`.
+    measured: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("suppliers.id"), nullable=True)
+    scan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+    supplier: Mapped[Supplier | None] = relationship(back_populates="certificates")
+    scan: Mapped[StoredFile | None] = relationship(lazy="joined")
+    lots: Mapped[list[Lot]] = relationship(
+        secondary="lot_certificates", back_populates="certificates"
+    )
+
+
+class Decision(enum.StrEnum):
+    RELEASE = "release"
+    REJECT = "reject"
+
+    @property
+    def label(self) -> str:
+        return str(DECISION_LABELS[self])
+
+
+DECISION_LABELS = {Decision.RELEASE: _l("Released"), Decision.REJECT: _l("Rejected")}
+
+
+class Inspection(db.Model):
+    """An inspector's decision on a batch with the checklist as it stood (kept as it was)."""
+
+    __tablename__ = "inspections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id"), nullable=False, index=True)
+    decision: Mapped[Decision] = mapped_column(enum_type(Decision, "decision"), nullable=False)
+    verdict: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    overridden: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    checklist: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    ledger_seq: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    lot: Mapped[Lot] = relationship(back_populates="inspections")
+    inspector: Mapped[User] = relationship()

@@ -6,16 +6,33 @@ procurement pages.
 """
 
 import re
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
 from core.errors import ServiceError
 from extensions import db
 
-from .models import Grade, Lot, LotOrigin, Product
+from .models import (
+    AgreedPrice,
+    Grade,
+    Lot,
+    LotOrigin,
+    Product,
+    Purchase,
+    PurchaseLine,
+    PurchaseSource,
+    Supplier,
+    SupplierKind,
+)
+from .validators import Message, normalise_code, uscc_problem
 
 GRADE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
@@ -150,5 +167,361 @@ def create_lot(
         created_by_id=actor.id if actor else None,
     )
     db.session.add(lot)
+    db.session.flush()
+    return lot
+
+
+# Language helpers ----------------------------------------------------------------------------
+
+
+def in_language(message: Message) -> str:
+    """A bilingual `validators.Message` in the interface's language."""
+    locale = get_locale()
+    return message.en if locale is not None and locale.language == "en" else message.zh
+
+
+# Suppliers -----------------------------------------------------------------------------------
+
+
+def find_supplier(name: str) -> Supplier | None:
+    return db.session.scalar(sa.select(Supplier).where(Supplier.name == _clean(name)))
+
+
+def create_supplier(
+    name: str,
+    kind: SupplierKind | str,
+    uscc: str | None = None,
+    contact_person: str = "",
+    phone: str = "",
+    address: str = "",
+    notes: str = "",
+    actor: User | None = None,
+) -> Supplier:
+    """A new supplier. The unified social credit code is checked (GB 32100-2015) when given;
+    it is required for makers, distributors and importers (companies registered in China)."""
+    name = _clean(name)
+    if not name:
+        raise ServiceError(_l("This field is required."), "name")
+    try:
+        kind = SupplierKind(kind)
+    except ValueError:
+        raise ServiceError(_l("Choose a kind of supplier."), "kind") from None
+    code = normalise_code(uscc) if uscc else ""
+    if not code and kind in (SupplierKind.MAKER, SupplierKind.DISTRIBUTOR, SupplierKind.IMPORTER):
+        raise ServiceError(
+            _l("A company registered in China has a unified social credit code: enter it."),
+            "uscc",
+        )
+    if code:
+        problem = uscc_problem(code)
+        if problem is not None:
+            raise ServiceError(in_language(problem), "uscc")
+        if db.session.scalar(sa.select(Supplier.id).where(Supplier.uscc == code)):
+            raise ServiceError(
+                _l("A supplier with this unified social credit code is already recorded."), "uscc"
+            )
+    if find_supplier(name) is not None:
+        raise ServiceError(_l("A supplier with this name is already recorded."), "name")
+    supplier = Supplier(
+        name=name,
+        kind=kind,
+        uscc=code or None,
+        contact_person=_clean(contact_person),
+        phone=_clean(phone),
+        address=_clean(address),
+        notes=_clean(notes),
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(supplier)
+    db.session.flush()
+    return supplier
+
+
+# Prices --------------------------------------------------------------------------------------
+
+
+def agreed_price_for(grade_id: int, on_date: date) -> AgreedPrice | None:
+    """The agreed price in force for a grade on a date (the latest one set from before it)."""
+    return db.session.scalar(
+        sa.select(AgreedPrice)
+        .where(AgreedPrice.grade_id == grade_id, AgreedPrice.valid_from <= on_date)
+        .order_by(AgreedPrice.valid_from.desc(), AgreedPrice.id.desc())
+        .limit(1)
+    )
+
+
+def set_agreed_price(
+    grade: Grade, price: Decimal, valid_from: date, note: str = "", actor: User | None = None
+) -> AgreedPrice:
+    """A new agreed price from a date on (the earlier ones stay as history)."""
+    if not isinstance(price, Decimal) or not price.is_finite() or price <= 0:
+        raise ServiceError(_l("Give a price above zero, in yuan."), "price")
+    if price.as_tuple().exponent < -4:
+        raise ServiceError(_l("At most four decimal places."), "price")
+    exists = db.session.scalar(
+        sa.select(AgreedPrice.id).where(
+            AgreedPrice.grade_id == grade.id, AgreedPrice.valid_from == valid_from
+        )
+    )
+    if exists:
+        raise ServiceError(
+            _l("This grade already has an agreed price from that date: choose another date."),
+            "valid_from",
+        )
+    row = AgreedPrice(
+        grade=grade,
+        price=price,
+        valid_from=valid_from,
+        note=_clean(note),
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def recent_median_price(
+    grade_id: int, on_date: date, days: int, minimum_lines: int = 3
+) -> Decimal | None:
+    """The median unit price of the grade's purchase lines ordered in the `days` before
+    `on_date` (purchases only, not donations); None with fewer than `minimum_lines` lines."""
+    prices = sorted(
+        db.session.scalars(
+            sa.select(PurchaseLine.unit_price)
+            .join(Purchase)
+            .where(
+                PurchaseLine.grade_id == grade_id,
+                PurchaseLine.unit_price.is_not(None),
+                Purchase.source == PurchaseSource.PURCHASE,
+                Purchase.ordered_on <= on_date,
+                Purchase.ordered_on >= on_date - timedelta(days=days),
+            )
+        )
+    )
+    if len(prices) < max(1, minimum_lines):
+        return None
+    middle = len(prices) // 2
+    if len(prices) % 2:
+        return Decimal(prices[middle])
+    return (Decimal(prices[middle - 1]) + Decimal(prices[middle])) / 2
+
+
+@dataclass(frozen=True)
+class PriceCheck:
+    agreed: Decimal | None
+    median: Decimal | None
+    tolerance_percent: Decimal
+    above_agreed: bool
+    above_median: bool
+
+    @property
+    def flagged(self) -> bool:
+        return self.above_agreed or self.above_median
+
+
+def check_price(grade_id: int, unit_price: Decimal | None, on_date: date) -> PriceCheck:
+    """Compare a unit price with the agreed price and the recent median (settings
+    PRICE_MEDIAN_TOLERANCE_PERCENT, PRICE_MEDIAN_DAYS, PRICE_MEDIAN_MIN_LINES)."""
+    config = current_app.config
+    tolerance = Decimal(str(config.get("PRICE_MEDIAN_TOLERANCE_PERCENT", 20)))
+    agreed_row = agreed_price_for(grade_id, on_date)
+    agreed = agreed_row.price if agreed_row else None
+    median = recent_median_price(
+        grade_id,
+        on_date,
+        int(config.get("PRICE_MEDIAN_DAYS", 90)),
+        int(config.get("PRICE_MEDIAN_MIN_LINES", 3)),
+    )
+    above_agreed = unit_price is not None and agreed is not None and unit_price > agreed
+    above_median = (
+        unit_price is not None
+        and median is not None
+        and unit_price > median * (1 + tolerance / 100)
+    )
+    return PriceCheck(agreed, median, tolerance, above_agreed, above_median)
+
+
+def price_flag_text(line: PurchaseLine) -> str:
+    """The price flag of a line in both languages, for the ledger reason ('' when none)."""
+    parts = []
+    if line.above_agreed:
+        parts.append(
+            f"单价 {line.unit_price:.4f} 元高于协议价 {line.agreed_price:.4f} 元 / "
+            f"unit price CNY {line.unit_price:.4f} above the agreed price "
+            f"CNY {line.agreed_price:.4f}"
+        )
+    if line.above_median:
+        pct = line.median_tolerance_percent
+        parts.append(
+            f"单价高于近期采购中位价 {line.median_price:.4f} 元的 {pct:.0f}% 以上 / "
+            f"more than {pct:.0f}% above the recent median CNY {line.median_price:.4f}"
+        )
+    return "价格预警 Price flag: " + "; ".join(parts) if parts else ""
+
+
+# Purchases -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LineInput:
+    grade_id: int
+    quantity: int
+    unit_price: Decimal | None = None
+    description: str = ""
+
+
+def create_purchase(
+    source: PurchaseSource | str,
+    supplier_id: int,
+    ordered_on: date,
+    lines: list[LineInput],
+    contract_number: str | None = None,
+    notes: str = "",
+    actor: User | None = None,
+) -> Purchase:
+    """Record a purchase, donation, transfer or own production with its lines; each priced line
+    is compared with the agreed price and the recent median, and the result is kept on it."""
+    try:
+        source = PurchaseSource(source)
+    except ValueError:
+        raise ServiceError(_l("Choose where the goods come from."), "source") from None
+    supplier = db.session.get(Supplier, supplier_id) if supplier_id else None
+    if supplier is None:
+        raise ServiceError(_l("Choose a supplier."), "supplier_id")
+    contract_number = _clean(contract_number) or None
+    if source is PurchaseSource.PURCHASE and not contract_number:
+        raise ServiceError(_l("A purchase needs its contract number."), "contract_number")
+    if contract_number and db.session.scalar(
+        sa.select(Purchase.id).where(
+            Purchase.supplier_id == supplier.id, Purchase.contract_number == contract_number
+        )
+    ):
+        raise ServiceError(
+            _l("This supplier already has a purchase with this contract number."),
+            "contract_number",
+        )
+    if not isinstance(ordered_on, date):
+        raise ServiceError(_l("Give the date."), "ordered_on")
+    if not lines:
+        raise ServiceError(_l("Add at least one line."), "lines")
+    for line in lines:
+        if isinstance(line.quantity, bool) or not isinstance(line.quantity, int):
+            raise ServiceError(_l("Quantities are whole pieces."), "lines")
+        if line.quantity < 1:
+            raise ServiceError(_l("The quantity must be at least 1."), "lines")
+        if db.session.get(Grade, line.grade_id) is None:
+            raise ServiceError(_l("Choose a grade."), "lines")
+        if line.unit_price is not None and (not line.unit_price.is_finite() or line.unit_price < 0):
+            raise ServiceError(_l("The unit price cannot be negative."), "lines")
+        if source is PurchaseSource.PURCHASE and line.unit_price is None:
+            raise ServiceError(_l("A purchased line needs its unit price."), "lines")
+    purchase = Purchase(
+        source=source,
+        supplier=supplier,
+        contract_number=contract_number,
+        ordered_on=ordered_on,
+        notes=_clean(notes),
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(purchase)
+    # Compare with what was bought before this purchase (not with its own lines).
+    checks = [check_price(line.grade_id, line.unit_price, ordered_on) for line in lines]
+    for line, check in zip(lines, checks, strict=True):
+        purchase.lines.append(
+            PurchaseLine(
+                grade_id=line.grade_id,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                description=_clean(line.description),
+                agreed_price=check.agreed,
+                median_price=check.median,
+                above_agreed=check.above_agreed,
+                above_median=check.above_median,
+                median_tolerance_percent=check.tolerance_percent,
+            )
+        )
+    db.session.flush()
+    return purchase
+
+
+# Receiving -----------------------------------------------------------------------------------
+
+
+def receive_batch(
+    line: PurchaseLine,
+    *,
+    lot_number: str,
+    maker: str,
+    model: str,
+    pieces: int,
+    pieces_per_box: int,
+    origin: LotOrigin | str,
+    received_on: date,
+    production_date: date | None = None,
+    expiry_date: date | None = None,
+    over_receipt_reason: str = "",
+    donated_goods_origin: LotOrigin | str | None = None,
+    actor: User | None = None,
+) -> Lot:
+    """A batch arrives against a purchase line: the lot is recorded and its pieces enter the
+    ledger in quarantine. Receiving more than the line has outstanding needs a reason; a
+    price-flagged line puts its flag into the receipt's ledger reason."""
+    from ledger import services as ledger
+
+    if isinstance(pieces, bool) or not isinstance(pieces, int) or pieces < 1:
+        raise ServiceError(_l("The quantity must be at least 1."), "pieces")
+    if not isinstance(received_on, date):
+        raise ServiceError(_l("Give the date."), "received_on")
+    if received_on > ledger.local_today():
+        raise ServiceError(_l("A receipt cannot be dated in the future."), "received_on")
+    if production_date and production_date > received_on:
+        raise ServiceError(
+            _l("The production date cannot be after the receipt date."), "production_date"
+        )
+    over = pieces - line.pieces_outstanding
+    over_receipt_reason = _clean(over_receipt_reason)
+    if over > 0 and not over_receipt_reason:
+        raise ServiceError(
+            _l(
+                "This is %(over)d more than the %(left)d still to come on this line: "
+                "give the reason for receiving more than was ordered.",
+                over=over,
+                left=line.pieces_outstanding,
+            ),
+            "over_receipt_reason",
+        )
+    try:
+        origin = LotOrigin(origin)
+    except ValueError:
+        raise ServiceError(_l("Choose the origin."), "origin") from None
+    product = product_for(line.grade, maker, model, pieces_per_box)
+    lot = create_lot(
+        product,
+        lot_number,
+        pieces,
+        origin,
+        actor=actor,
+        production_date=production_date,
+        expiry_date=expiry_date,
+    )
+    lot.purchase_line = line
+    lot.received_on = received_on
+    lot.over_receipt_reason = over_receipt_reason if over > 0 else None
+    lot.price_flag = price_flag_text(line) or None
+    if donated_goods_origin:
+        lot.donated_goods_origin = LotOrigin(donated_goods_origin)
+    reasons = []
+    if lot.price_flag:
+        reasons.append(lot.price_flag)
+    if lot.over_receipt_reason:
+        reasons.append(f"超量到货 Over-receipt (+{over}): {over_receipt_reason}")
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    occurred = datetime.combine(received_on, time(12, 0), tzinfo=zone)
+    ledger.receive(
+        lot,
+        actor,
+        reason="\n".join(reasons),
+        occurred_at=min(occurred, datetime.now(zone)),
+    )
     db.session.flush()
     return lot

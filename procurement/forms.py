@@ -1,0 +1,336 @@
+"""Forms of the procurement and inspection pages."""
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    DecimalField,
+    FieldList,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms import Form as PlainForm
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from .models import (
+    CertificateKind,
+    LotOrigin,
+    PurchaseSource,
+    SupplierKind,
+)
+from .quality import Measure
+from .validators import normalise_code, uscc_problem
+
+WHOLE = _l("Give a whole number of pieces.")
+DATE_FORMAT = _l("Give a date as YYYY-MM-DD.")
+
+
+def _in_language(message) -> str:
+    from .services import in_language
+
+    return in_language(message)
+
+
+class SupplierForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=200)])
+    kind = SelectField(
+        _l("Kind"),
+        choices=lambda: [(k.value, k.label) for k in SupplierKind],
+        validators=[InputRequired()],
+    )
+    uscc = StringField(
+        _l("Unified social credit code"),
+        validators=[Optional(), Length(max=30)],
+        filters=[lambda v: normalise_code(v) if v else v],
+        description=_l(
+            "18 characters, as on the business licence; the check digit is verified. "
+            "Required for companies registered in China."
+        ),
+    )
+    contact_person = StringField(_l("Contact person"), validators=[Optional(), Length(max=100)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional()], render_kw={"rows": 2})
+    submit = SubmitField(_l("Save supplier"))
+
+    def validate_uscc(self, field):
+        if field.data:
+            problem = uscc_problem(field.data)
+            if problem is not None:
+                raise ValidationError(_in_language(problem))
+
+
+class LineForm(PlainForm):
+    """One line of a purchase (an empty row is ignored)."""
+
+    grade_id = SelectField(_l("Grade"), coerce=int, validate_choice=False, default=0)
+    description = StringField(_l("Specification"), validators=[Optional(), Length(max=200)])
+    quantity = IntegerField(
+        _l("Quantity (pieces)"),
+        validators=[Optional(), NumberRange(min=1, message=_l("The quantity must be at least 1."))],
+    )
+    unit_price = DecimalField(
+        _l("Unit price (CNY)"),
+        places=4,
+        validators=[
+            Optional(),
+            NumberRange(min=Decimal(0), message=_l("The unit price cannot be negative.")),
+        ],
+    )
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.grade_id.data and not self.quantity.data and self.unit_price.data is None
+
+
+class PurchaseForm(FlaskForm):
+    source = SelectField(
+        _l("Source"),
+        choices=lambda: [(s.value, s.label) for s in PurchaseSource],
+        validators=[InputRequired()],
+    )
+    supplier_id = SelectField(_l("Supplier"), coerce=int, validators=[InputRequired()])
+    contract_number = StringField(
+        _l("Contract number"),
+        validators=[Length(max=64)],
+        description=_l("Required for a purchase; for a donation or transfer, the letter's number."),
+    )
+    ordered_on = DateField(
+        _l("Date"), validators=[InputRequired(message=DATE_FORMAT)], format="%Y-%m-%d"
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Optional()], render_kw={"rows": 2})
+    lines = FieldList(FormField(LineForm), min_entries=4, max_entries=20)
+    submit = SubmitField(_l("Record purchase"))
+
+    def set_choices(self, suppliers, grades) -> None:
+        self.supplier_id.choices = [(0, _l("— choose —"))] + [(s.id, s.name) for s in suppliers]
+        for line in self.lines:
+            line.grade_id.choices = [(0, "—")] + [(g.id, g.name) for g in grades]
+
+    def validate_supplier_id(self, field):
+        if not field.data:
+            raise ValidationError(_l("Choose a supplier."))
+
+    def validate_contract_number(self, field):
+        if self.source.data == PurchaseSource.PURCHASE.value and not (field.data or "").strip():
+            raise ValidationError(_l("A purchase needs its contract number."))
+
+    def validate_lines(self, field):
+        filled = [line for line in field if not line.form.is_empty]
+        if not filled:
+            raise ValidationError(_l("Add at least one line."))
+        ok = True
+        for line in filled:
+            if not line.form.grade_id.data:
+                line.form.grade_id.errors.append(_l("Choose a grade."))
+                ok = False
+            if not line.form.quantity.data:
+                line.form.quantity.errors.append(WHOLE)
+                ok = False
+            if (
+                self.source.data == PurchaseSource.PURCHASE.value
+                and line.form.unit_price.data is None
+            ):
+                line.form.unit_price.errors.append(_l("A purchased line needs its unit price."))
+                ok = False
+        if not ok:
+            raise ValidationError(_l("Correct the lines marked below."))
+
+
+class ReceiveForm(FlaskForm):
+    lot_number = StringField(_l("Lot number"), validators=[InputRequired(), Length(max=64)])
+    maker = StringField(
+        _l("Maker"),
+        validators=[InputRequired(), Length(max=200)],
+        description=_l("The manufacturer as printed on the packaging."),
+    )
+    model = StringField(_l("Model"), validators=[InputRequired(), Length(max=100)])
+    production_date = DateField(_l("Production date"), validators=[Optional()], format="%Y-%m-%d")
+    expiry_date = DateField(_l("Expiry date"), validators=[Optional()], format="%Y-%m-%d")
+    pieces = IntegerField(
+        _l("Pieces received"),
+        validators=[InputRequired(message=WHOLE), NumberRange(min=1, message=WHOLE)],
+    )
+    pieces_per_box = IntegerField(
+        _l("Pieces per box"),
+        validators=[InputRequired(message=WHOLE), NumberRange(min=1, message=WHOLE)],
+    )
+    origin = SelectField(
+        _l("Origin"),
+        choices=lambda: [(o.value, o.label) for o in LotOrigin],
+        validators=[InputRequired()],
+    )
+    donated_goods_origin = SelectField(
+        _l("For a donation: the goods are"),
+        choices=lambda: (
+            [("", _l("— infer from the papers —"))]
+            + [(o.value, o.label) for o in LotOrigin if o is not LotOrigin.DONATION]
+        ),
+        validators=[Optional()],
+    )
+    received_on = DateField(
+        _l("Received on"), validators=[InputRequired(message=DATE_FORMAT)], format="%Y-%m-%d"
+    )
+    over_receipt_reason = TextAreaField(
+        _l("Reason for receiving more than ordered"),
+        validators=[Optional(), Length(max=1000)],
+        description=_l("Only needed when more arrives than the line still expects."),
+        render_kw={"rows": 2},
+    )
+    submit = SubmitField(_l("Receive into quarantine"))
+
+    def validate_expiry_date(self, field):
+        if field.data and self.production_date.data and field.data <= self.production_date.data:
+            raise ValidationError(_l("The expiry date must come after the production date."))
+
+
+MEASURE_FIELDS = [m for m in Measure if m is not Measure.SYNTHETIC_BLOOD]
+
+
+class CertificateForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind"),
+        choices=lambda: [(k.value, k.label) for k in CertificateKind],
+        validators=[InputRequired()],
+    )
+    number = StringField(
+        _l("Number"),
+        validators=[InputRequired(), Length(max=100)],
+        description=_l(
+            "As printed: e.g. 粤械注准20202140096, TC-84A-0006, the unified social credit code "
+            "of a business licence, the report or declaration number."
+        ),
+    )
+    holder = StringField(
+        _l("Holder"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("The company named on the certificate."),
+    )
+    issuer = StringField(_l("Issued by"), validators=[Optional(), Length(max=200)])
+    valid_from = DateField(_l("Valid from"), validators=[Optional()], format="%Y-%m-%d")
+    valid_until = DateField(_l("Valid until"), validators=[Optional()], format="%Y-%m-%d")
+    notified_body = StringField(
+        _l("Notified body (CE)"),
+        validators=[Optional(), Length(max=10)],
+        description=_l("Four digits, e.g. 0123."),
+    )
+    # A test report's measured values (as printed; empty when not measured).
+    particle_filtration = StringField(_l("Particle filtration efficiency (%)"))
+    oil_filtration = StringField(_l("Filtration efficiency, oily medium (%)"))
+    bacterial_filtration = StringField(_l("Bacterial filtration efficiency, BFE (%)"))
+    inhalation_resistance = StringField(_l("Inhalation resistance (Pa)"))
+    exhalation_resistance = StringField(_l("Exhalation resistance (Pa)"))
+    pressure_difference = StringField(_l("Pressure difference Δp (Pa/cm²)"))
+    synthetic_blood = RadioField(
+        _l("Synthetic blood penetration"),
+        choices=lambda: [
+            ("", _l("Not tested")),
+            ("1", _l("No penetration")),
+            ("0", _l("Penetration")),
+        ],
+        default="",
+        validators=[Optional()],
+    )
+    scan = FileField(
+        _l("Scan (PDF, JPEG or PNG, at most 10 MB)"),
+        description=_l("The file's content is checked; a renamed file of another kind is refused."),
+    )
+    submit = SubmitField(_l("Add certificate"))
+
+    def measured(self) -> dict[str, object]:
+        values = {m.value: self[m.value].data for m in MEASURE_FIELDS}
+        blood = self.synthetic_blood.data
+        values[Measure.SYNTHETIC_BLOOD.value] = None if blood in ("", None) else blood == "1"
+        return values
+
+
+class AttachForm(FlaskForm):
+    certificate_id = SelectField(_l("Certificate"), coerce=int, validate_choice=False)
+    submit = SubmitField(_l("Attach"))
+
+
+def CONFIRM_CHOICES():  # noqa: N802 (a callable, so that WTForms takes it as choices)
+    return [("", _l("Not checked")), ("yes", _l("Yes")), ("no", _l("No"))]
+
+
+class ConfirmForm(FlaskForm):
+    goods_match_order = RadioField(
+        _l("The goods match the order"),
+        choices=CONFIRM_CHOICES,
+        default="",
+        validators=[Optional()],
+    )
+    packaging_intact = RadioField(
+        _l("The packaging is intact"), choices=CONFIRM_CHOICES, default="", validators=[Optional()]
+    )
+    submit = SubmitField(_l("Record confirmations"))
+
+
+def confirm_value(value: str | None) -> bool | None:
+    return {"yes": True, "no": False}.get(value or "")
+
+
+class ReleaseForm(FlaskForm):
+    override_reason = TextAreaField(
+        _l("Override reason"),
+        validators=[Optional(), Length(max=1500)],
+        description=_l(
+            "Required when a check fails: why the batch is released anyway. Kept in the ledger."
+        ),
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField(_l("Release for allocation"))
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for rejection"),
+        validators=[InputRequired(), Length(max=1500)],
+        description=_l("Kept in the ledger. Rejected stock can never be allocated."),
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField(_l("Reject the batch"))
+
+
+class AgreedPriceForm(FlaskForm):
+    grade_id = SelectField(_l("Grade"), coerce=int, validators=[DataRequired()])
+    price = DecimalField(
+        _l("Agreed price per piece (CNY)"),
+        places=4,
+        validators=[
+            InputRequired(message=_l("Give a price above zero, in yuan.")),
+            NumberRange(min=Decimal("0.0001"), message=_l("Give a price above zero, in yuan.")),
+        ],
+    )
+    valid_from = DateField(
+        _l("Valid from"), validators=[InputRequired(message=DATE_FORMAT)], format="%Y-%m-%d"
+    )
+    note = StringField(
+        _l("Note"),
+        validators=[Optional(), Length(max=300)],
+        description=_l("E.g. the municipal notice that set it."),
+    )
+    submit = SubmitField(_l("Set price"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(
+        _l("Spreadsheet (XLSX or CSV)"),
+        description=_l("Use the template: one row per batch, with its purchase."),
+    )
+    submit = SubmitField(_l("Check and import"))

@@ -23,7 +23,9 @@ def test_inspector_stock_recall_and_hold_in_chinese(new_page, screenshot):
     )
     expect(inspector_card.get_by_role("link", name=re.compile("冻结中的批次"))).to_be_visible()
     expect(inspector_card.get_by_role("link", name=re.compile("30 天内到期的批次"))).to_be_visible()
-    expect(inspector_card.locator("li.urgent")).to_contain_text("已过期但仍有库存的批次")
+    expect(
+        inspector_card.locator("li.urgent", has_text="已过期但仍有库存的批次")
+    ).to_be_visible()
     screenshot(page, "home-inspector-zh")
 
     page.get_by_role("navigation").get_by_role("link", name="库存", exact=True).click()
@@ -93,8 +95,8 @@ def test_stock_and_traces_in_english(new_page, screenshot):
     expect(page).to_have_url(re.compile(r"grade=\d+"))
     rows = page.locator("table.lots tbody tr")
     expect(rows.filter(has_text="Surgical mask")).to_have_count(rows.count())
-    page.get_by_role("link", name=re.compile("^WJ-S")).click()
-    expect(page.get_by_role("heading", name=re.compile("^Lot WJ-S"))).to_be_visible()
+    page.get_by_role("link", name="WJ-S261002-A").click()
+    expect(page.get_by_role("heading", name=re.compile("^Lot WJ-S261002-A"))).to_be_visible()
     expect(page.get_by_role("heading", name="Inspector's actions")).to_have_count(0)
     expect(page.get_by_text("Stock-count adjustment")).to_be_visible()
     screenshot(page, "lot-en")

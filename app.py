@@ -169,6 +169,9 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from accounts.views import NAV as accounts_nav
+    from allocation.views import NAV as allocation_nav
+    from allocation.views import WAITING as allocation_waiting
+    from allocation.views import bp as allocation_bp
     from accounts.views import bp as accounts_bp
     from core.views import NAV as core_nav
     from core.views import WAITING as core_waiting
@@ -180,10 +183,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(core_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ledger_bp)
+    app.register_blueprint(allocation_bp)
 
-    app.extensions["baogong_nav"] = [*core_nav, *ledger_nav, *accounts_nav]
+    app.extensions["baogong_nav"] = [*core_nav, *ledger_nav, *allocation_nav, *accounts_nav]
     waiting: dict = {}
-    for registry in (core_waiting, ledger_waiting):
+    for registry in (core_waiting, ledger_waiting, allocation_waiting):
         for role, providers in registry.items():
             waiting.setdefault(role, []).extend(providers)
     app.extensions["baogong_waiting"] = waiting
@@ -270,9 +274,11 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from accounts.cli import create_user_command
+    from allocation.cli import allocate_command
     from core.demo import seed_demo_command
     from ledger.cli import ledger_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(allocate_command)

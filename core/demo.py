@@ -45,7 +45,15 @@ def seed_demo() -> list[str]:
             created.append(f"user {role.value}")
     db.session.flush()
     created.extend(seed_ledger())
+    from allocation.demo import seed_rounds
+
+    created.extend(seed_rounds(_user_id(Role.ALLOCATOR), _user_id(Role.APPROVER)))
     return created
+
+
+def _user_id(role: Role) -> int | None:
+    user = accounts.find_user(role.value)
+    return user.id if user is not None else None
 
 
 def has_users() -> bool:

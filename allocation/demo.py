@@ -248,8 +248,18 @@ def seed_rounds(allocator_id: int | None, approver_id: int | None) -> list[str]:
 
 
 # Arrived and released after round 1 was issued, for round 2 to share out.
-# (grade, maker, model, pieces per box, lot number, pieces)
+# (grade, maker, model, pieces per box, lot number, pieces[, days to expiry])
 SECOND_DELIVERY = [
+    # A transfer from the province close to its expiry: FEFO hands it out first in round 2.
+    (
+        "disposable_medical",
+        "稳健医疗用品股份有限公司",
+        "一次性使用 平面耳挂",
+        50,
+        "WJ-R2-YC-临期",
+        10_000,
+        20,
+    ),
     ("surgical", "稳健医疗用品股份有限公司", "平面耳挂式 17.5×9.5cm", 50, "WJ-S-R2-0001", 160_000),
     ("kn95", "比亚迪精密制造有限公司", "BYD-KN95 折叠式", 20, "BYD-R2-KN-0001", 60_000),
     ("medical_protective", "振德医疗用品股份有限公司", "ZD-FH 折叠式", 20, "ZDFH-R2-0001", 12_000),
@@ -276,7 +286,7 @@ def _second_delivery(today) -> list[str]:
 
     procurement, inspector = find_user("procurement"), find_user("inspector")
     created = []
-    for grade, maker, model, per_box, number, pieces in SECOND_DELIVERY:
+    for grade, maker, model, per_box, number, pieces, *expiry in SECOND_DELIVERY:
         if db.session.scalar(sa.select(Lot.id).where(Lot.lot_number == number)):
             continue
         found = catalog.find_grade(grade)
@@ -291,8 +301,8 @@ def _second_delivery(today) -> list[str]:
             if grade != "daily_protective"
             else LotOrigin.DOMESTIC_NON_MEDICAL,
             actor=procurement,
-            production_date=today - timedelta(days=10),
-            expiry_date=today + timedelta(days=720),
+            production_date=today - timedelta(days=700 if expiry else 10),
+            expiry_date=today + timedelta(days=expiry[0] if expiry else 720),
         )
         ledger.receive(lot, procurement)
         ledger.release(

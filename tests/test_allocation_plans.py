@@ -84,7 +84,7 @@ def test_each_run_is_kept_as_a_version(app, scene, people, make_lot):
 def test_self_approval_is_refused_even_with_both_roles(app, scene, people):
     plan_id = _plan(app, scene, people["both"])
     _step(app, plan_id, plans.submit, people["both"])
-    with app.app_context(), pytest.raises(ServiceError, match="cannot approve"):
+    with app.app_context(), pytest.raises(ServiceError, match="cannot approve|不能审批"):
         plans.approve(db.session.get(Plan, plan_id), people["both"])
     _step(app, plan_id, plans.approve, people["appr"])
     with app.app_context():
@@ -157,7 +157,7 @@ def test_issue_writes_every_line_and_the_trace_changes(app, scene, people):
 def test_double_issue_is_refused(app, scene, people):
     plan_id = _approved(app, scene, people)
     _step(app, plan_id, plans.issue, people["alloc"])
-    with app.app_context(), pytest.raises(ServiceError, match="already been issued"):
+    with app.app_context(), pytest.raises(ServiceError, match="already been issued|已经出库"):
         plans.issue(db.session.get(Plan, plan_id), people["alloc"])
     with app.app_context():
         assert ledger.balance(scene["lot"], Bucket.ISSUED) == 950
@@ -169,7 +169,7 @@ def test_stale_plan_is_refused_and_nothing_is_issued(app, scene, people):
         ledger.issue(scene["lot"], scene["pharmacy"], 100, None)
         db.session.commit()
     with app.app_context():
-        with pytest.raises(plans.StalePlan, match="re-run"):
+        with pytest.raises(plans.StalePlan, match="re-run|重新运行"):
             plans.issue(db.session.get(Plan, plan_id), people["alloc"])
         db.session.rollback()
         assert ledger.balance(scene["lot"], Bucket.ISSUED) == 100
@@ -212,7 +212,7 @@ def test_reversal_restores_balances_and_reopens_the_round(app, scene, people):
 
 def test_one_live_plan_per_round(app, scene, people):
     _plan(app, scene, people["alloc"])
-    with app.app_context(), pytest.raises(ServiceError, match="cancel it first"):
+    with app.app_context(), pytest.raises(ServiceError, match="cancel it first|先将其作废"):
         plans.create_plan(db.session.get(Round, scene["round"]), people["alloc"])
 
 
@@ -243,7 +243,7 @@ def test_minimums_the_stock_cannot_cover_give_a_clear_error(
     make_lot("surgical", 100)
     unit = make_recipient("医院丙", "hospital")
     round_id = make_round([(unit, "surgical", 500, 400)])
-    with app.app_context(), pytest.raises(ServiceError, match="cannot be computed"):
+    with app.app_context(), pytest.raises(ServiceError, match="cannot be computed|无法计算"):
         plans.create_plan(db.session.get(Round, round_id), people["alloc"])
 
 
@@ -261,7 +261,7 @@ def test_policy_versions_record_who_and_when(app, make_lot, people):
             "substitutes": {"surgical": ["surgical", "kn95"]},
             "tier_grades": {"surgical": [1, 2]},
         }
-        with pytest.raises(ServiceError, match="Nothing changed"):
+        with pytest.raises(ServiceError, match="Nothing changed|没有改动"):
             services.save_policy([rule], False, people["alloc"], "again")
         for bad in (
             services.GradeRule("surgical", "1", [], [1]),
@@ -295,12 +295,12 @@ def test_requests_refuse_duplicates_and_deactivated_units(
     with app.app_context():
         found = db.session.get(Round, round_id)
         grade = db.session.scalar(sa.text("select id from grades where code = 'surgical'"))
-        with pytest.raises(ServiceError, match="already has a request"):
+        with pytest.raises(ServiceError, match="already has a request|已申报"):
             services.add_request(found, services.RequestInput(unit, grade, 50), people["alloc"])
         db.session.get(Recipient, unit).active = False
         [request] = services.active_requests(round_id)
         services.withdraw_request(request, people["alloc"])
-        with pytest.raises(ServiceError, match="deactivated"):
+        with pytest.raises(ServiceError, match="deactivated|已停用"):
             services.add_request(found, services.RequestInput(unit, grade, 50), people["alloc"])
 
 

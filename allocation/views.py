@@ -486,7 +486,7 @@ def _render_plan(plan: Plan, *, return_form=None, stale: str | None = None, stat
             chart=tier_chart(run.result["tiers"], _english()) if run else None,
             deliveries=plans.deliveries(plan),
             action_form=PlanActionForm(formdata=None),
-            return_form=return_form or ReturnForm(formdata=None),
+            return_form=return_form or ReturnForm(formdata=None, prefix="return"),
             is_allocator=current_user.has_role(ALLOCATOR),
             is_approver=current_user.has_role(Role.APPROVER),
             may_approve=plans.may_approve(plan, current_user),
@@ -583,7 +583,7 @@ def approve_plan(plan_id: int):
 @roles_required(Role.APPROVER)
 def return_plan(plan_id: int):
     found = _plan(plan_id)
-    form = ReturnForm()
+    form = ReturnForm(prefix="return")
     if form.validate_on_submit():
         try:
             plans.return_plan(found, current_user, form.comment.data)

@@ -161,7 +161,7 @@ def test_plan_journey_through_the_pages(app, client, auth, make_user, round_page
     auth.login("chen")
     page = client.get(plan_url, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Approve the plan" in page
-    assert client.post(plan_url + "/return", data={"comment": ""}).status_code == 400
+    assert client.post(plan_url + "/return", data={"return-comment": ""}).status_code == 400
     client.post(plan_url + "/approve")
     auth.logout()
     auth.login("zhang")

@@ -557,7 +557,10 @@ def grade_usage(run: PlanRun) -> list[dict]:
         row(res["grade"])["requested"] += res["requested"]
         for code, n in res.get("by_grade", {}).items():
             row(code)["allocated"] += n
-    return sorted(usage.values(), key=lambda r: r["code"])
+    # Grades nobody asked for or received (gloves in a mask round) are left out.
+    return sorted(
+        (u for u in usage.values() if u["requested"] or u["allocated"]), key=lambda r: r["code"]
+    )
 
 
 def shortfall(run: PlanRun) -> int:

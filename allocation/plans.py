@@ -7,7 +7,7 @@ submitted the plan, even if they also hold the allocator role.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
@@ -504,6 +504,7 @@ class RecipientRow:
     lines: list  # PlanLine
     requested: int = 0
     allocated: int = 0
+    by_request: dict = field(default_factory=dict)  # request id -> its lines
 
     @property
     def fill(self) -> float:
@@ -531,7 +532,9 @@ def recipient_rows(run: PlanRun) -> list[RecipientRow]:
         row.requested += req.quantity
         row.allocated += res.get("allocated", 0)
     for line in run.lines:
-        rows[line.recipient_id].lines.append(line)
+        row = rows[line.recipient_id]
+        row.lines.append(line)
+        row.by_request.setdefault(line.request_id, []).append(line)
     return sorted(rows.values(), key=lambda r: (r.recipient.tier, r.fill, r.recipient.name))
 
 

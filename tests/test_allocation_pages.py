@@ -156,6 +156,7 @@ def test_plan_journey_through_the_pages(app, client, auth, make_user, round_page
     plan_url = response.location
     html = client.get(plan_url).get_data(as_text=True)
     assert "<svg" in html and "粤北人民医院" in html
+    assert "T00001" in html and "稳健医疗用品股份有限公司" in html  # the line: lot and maker
     client.post(plan_url + "/submit")
     auth.logout()
     auth.login("chen")

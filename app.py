@@ -169,10 +169,10 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from accounts.views import NAV as accounts_nav
+    from accounts.views import bp as accounts_bp
     from allocation.views import NAV as allocation_nav
     from allocation.views import WAITING as allocation_waiting
     from allocation.views import bp as allocation_bp
-    from accounts.views import bp as accounts_bp
     from core.views import NAV as core_nav
     from core.views import WAITING as core_waiting
     from core.views import bp as core_bp

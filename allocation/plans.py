@@ -116,7 +116,10 @@ def create_plan(round_: Round, actor: User | int | None) -> Plan:
         )
     plan = Plan(number=_next_number(round_.round_date), round=round_, created_by_id=_user_id(actor))
     db.session.add(plan)
-    transition(plan, S.DRAFT, actor)
+    try:
+        transition(plan, S.DRAFT, actor)
+    except sa.exc.IntegrityError:  # someone else created one at the same moment
+        raise ServiceError(_l("Another plan of this round was just created: open it.")) from None
     run_plan(plan, actor)
     return plan
 

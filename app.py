@@ -170,6 +170,9 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from accounts.views import NAV as accounts_nav
     from accounts.views import bp as accounts_bp
+    from allocation.views import NAV as allocation_nav
+    from allocation.views import WAITING as allocation_waiting
+    from allocation.views import bp as allocation_bp
     from core.views import NAV as core_nav
     from core.views import WAITING as core_waiting
     from core.views import bp as core_bp
@@ -184,10 +187,17 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(procurement_bp)
+    app.register_blueprint(allocation_bp)
 
-    app.extensions["baogong_nav"] = [*core_nav, *procurement_nav, *ledger_nav, *accounts_nav]
+    app.extensions["baogong_nav"] = [
+        *core_nav,
+        *procurement_nav,
+        *ledger_nav,
+        *allocation_nav,
+        *accounts_nav,
+    ]
     waiting: dict = {}
-    for registry in (core_waiting, procurement_waiting, ledger_waiting):
+    for registry in (core_waiting, procurement_waiting, ledger_waiting, allocation_waiting):
         for role, providers in registry.items():
             waiting.setdefault(role, []).extend(providers)
     app.extensions["baogong_waiting"] = waiting
@@ -274,9 +284,11 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from accounts.cli import create_user_command
+    from allocation.cli import allocate_command
     from core.demo import seed_demo_command
     from ledger.cli import ledger_cli
 
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(allocate_command)

@@ -39,14 +39,83 @@ DEMO_RECIPIENTS = [
     ("天和百货东堤超市", C.SUPERMARKET, "浈江区", "店长 周洁 138-0000-0304", 60),
 ]
 
+# The rest of the city's register, generated from short tables so that it stays readable.
+COUNTIES = ["乐昌市", "南雄市", "仁化县", "始兴县", "翁源县", "新丰县", "乳源瑶族自治县"]
+_MORE_MEDICAL = [
+    ("韶关市第二人民医院", C.HOSPITAL, "浈江区", 600),
+    ("韶关市第三人民医院", C.HOSPITAL, "武江区", 500),
+    ("粤北第二人民医院", C.HOSPITAL, "曲江区", 900),
+    ("韶关学院医学院附属医院", C.HOSPITAL, "浈江区", 700),
+    ("韶关市铁路医院", C.HOSPITAL, "武江区", 300),
+    ("曲江区人民医院", C.HOSPITAL, "曲江区", 650),
+    *[(f"{c}人民医院", C.HOSPITAL, c, 400 + 60 * i) for i, c in enumerate(COUNTIES)],
+    *[(f"{c}人民医院发热门诊", C.FEVER_CLINIC, c, 20 + 2 * i) for i, c in enumerate(COUNTIES[1:])],
+    ("韶关市第一人民医院发热门诊", C.FEVER_CLINIC, "浈江区", 50),
+    *[
+        (f"{d}疾病预防控制中心", C.CDC, d, 60 + 5 * i)
+        for i, d in enumerate(["浈江区", "武江区", "曲江区", "乐昌市", "南雄市"])
+    ],
+]
+_MORE_CITY = [
+    ("韶关市水务投资集团有限公司", C.WATER, "浈江区", 480),
+    ("乐昌市自来水有限公司", C.WATER, "乐昌市", 120),
+    ("南雄市自来水公司", C.WATER, "南雄市", 110),
+    ("广东电网韶关曲江供电局", C.POWER, "曲江区", 520),
+    ("广东电网韶关乐昌供电局", C.POWER, "乐昌市", 380),
+    ("韶关市天然气有限公司", C.GAS, "浈江区", 150),
+    ("武江区环境卫生管理站", C.SANITATION, "武江区", 760),
+    ("曲江区环境卫生管理所", C.SANITATION, "曲江区", 540),
+    ("韶关市长途汽车客运站", C.TRANSPORT, "浈江区", 300),
+    ("韶关市出租汽车行业协会", C.TRANSPORT, "浈江区", 1100),
+    ("浈江区东河街道社区工作站", C.COMMUNITY, "浈江区", 180),
+    ("浈江区风采街道社区工作站", C.COMMUNITY, "浈江区", 210),
+    ("武江区惠民街道社区工作站", C.COMMUNITY, "武江区", 190),
+    ("曲江区马坝镇社区工作站", C.COMMUNITY, "曲江区", 230),
+    ("宝武集团广东韶关钢铁有限公司", C.REOPENING_ENTERPRISE, "曲江区", 3200),
+    ("乳源东阳光药业有限公司", C.REOPENING_ENTERPRISE, "乳源瑶族自治县", 1400),
+    ("广东韶能集团股份有限公司", C.REOPENING_ENTERPRISE, "武江区", 900),
+    ("韶关市中机重型机械有限公司", C.REOPENING_ENTERPRISE, "浈江区", 420),
+]
+_STREETS = ["风度路", "解放路", "东堤路", "工业路", "惠民路", "沿江路", "新华路", "青年路",
+            "建设路", "五里亭", "西河", "十里亭", "马坝", "帽子峰", "百旺"]  # fmt: skip
+_CHAINS = [
+    ("大参林", 20),
+    ("老百姓大药房", 12),
+    ("国大药房", 10),
+    ("爱心大药房", 8),
+    ("乡亲大药房", 5),
+]
+_SUPERMARKETS = ["华润万家韶关中山店", "华润万家韶关五里亭店", "百佳超市韶关百年东街店",
+                 "天和百货韶关东堤店", "沃尔玛韶关武江店"]  # fmt: skip
+_DISTRICTS = ["浈江区", "武江区", "曲江区", *COUNTIES]
+
+
+def _more_recipients():
+    for name, category, district, size in _MORE_MEDICAL + _MORE_CITY:
+        yield name, category, district, "", size
+    number = 0
+    for chain, count in _CHAINS:
+        for i in range(count):
+            district = _DISTRICTS[(number + i) % len(_DISTRICTS)]
+            place = district[:-1] if district.endswith(("区", "市", "县")) else district[:2]
+            street = _STREETS[(number * 3 + i) % len(_STREETS)]
+            yield f"{chain}{place}{street}店", C.PHARMACY, district, "", 6 + (number + i) % 9
+            number += 1
+    for name in _SUPERMARKETS:
+        yield name, C.SUPERMARKET, "浈江区", "", 80
+
 
 def seed_recipients() -> list[str]:
     """Create the demo recipients that are missing; returns what was created."""
     existing = set(db.session.scalars(sa.select(Recipient.name)))
     created = []
-    for name, category, district, contact, size in DEMO_RECIPIENTS:
+    for index, (name, category, district, contact, size) in enumerate(
+        [*DEMO_RECIPIENTS, *_more_recipients()]
+    ):
         if name in existing:
             continue
+        existing.add(name)
+        contact = contact or f"联系人 138-0000-{1000 + index:04d}"
         db.session.add(
             Recipient(
                 name=name,
@@ -63,3 +132,184 @@ def seed_recipients() -> list[str]:
 
 def recipient(name: str) -> Recipient:
     return db.session.scalars(sa.select(Recipient).where(Recipient.name == name)).one()
+
+
+# Two rounds of requests, more than the stock can cover ---------------------------------------
+
+ROUND_1 = "2026 年第 1 轮口罩调配"
+ROUND_2 = "2026 年第 2 轮口罩调配"
+
+C_MEDICAL = {C.HOSPITAL, C.FEVER_CLINIC, C.CDC}
+C_CITY = {C.WATER, C.POWER, C.GAS, C.SANITATION, C.TRANSPORT, C.COMMUNITY,
+          C.REOPENING_ENTERPRISE}  # fmt: skip
+
+
+def _round100(value: float) -> int:
+    return max(100, int(round(value / 100.0)) * 100)
+
+
+def demo_requests(unit: Recipient, scale: float) -> list[tuple[str, int, int]]:
+    """(grade code, quantity, minimum) a unit asks for in a round, from its size."""
+    size = unit.headcount_or_beds or 10
+    c = unit.category
+    if c is C.HOSPITAL:
+        return [
+            ("medical_protective", _round100(size * 1.6 * scale), 0),
+            ("surgical", _round100(size * 14 * scale), 0),
+        ]
+    if c is C.FEVER_CLINIC:
+        return [
+            ("medical_protective", _round100(size * 25 * scale), 200),
+            ("surgical", _round100(size * 80 * scale), 0),
+        ]
+    if c is C.CDC:
+        return [
+            ("medical_protective", _round100(size * 6 * scale), 0),
+            ("kn95", _round100(size * 12 * scale), 0),
+        ]
+    if c in C_CITY:
+        return [
+            ("kn95", _round100(size * 6 * scale), 0),
+            ("disposable_medical", _round100(size * 8 * scale), 0),
+        ]
+    if c is C.SUPERMARKET:
+        return [("daily_protective", _round100(size * 60 * scale), 0)]
+    return [
+        ("daily_protective", _round100(size * 400 * scale), 0),
+        ("surgical", _round100(size * 250 * scale), 0),
+    ]
+
+
+def seed_rounds(allocator_id: int | None, approver_id: int | None) -> list[str]:
+    """Round 1 with a plan drafted, approved and issued (and some receipts signed); round 2
+    with its requests and no plan, for the newcomer to run. Idempotent by round name."""
+    from datetime import timedelta
+
+    from ledger.services import local_today
+    from procurement.models import Grade
+
+    from . import plans, services
+    from .models import PlanStatus
+
+    grades = {g.code: g for g in db.session.scalars(sa.select(Grade))}
+    units = list(
+        db.session.scalars(
+            sa.select(Recipient).where(Recipient.active.is_(True)).order_by(Recipient.id)
+        )
+    )
+    created = []
+    today = local_today()
+    for name, days_ago, scale in ((ROUND_1, 6, 1.0), (ROUND_2, 0, 0.8)):
+        if services.find_round(name) is not None:
+            continue
+        found = services.create_round(
+            name,
+            today - timedelta(days=days_ago),
+            allocator_id,
+            "演示：需求超过可调配库存，按梯队公平配给",
+        )
+        items = [
+            services.RequestInput(unit.id, grades[code].id, quantity, minimum)
+            for unit in units
+            for code, quantity, minimum in demo_requests(unit, scale)
+            if code in grades
+        ]
+        services.add_requests(found, items, allocator_id)
+        created.append(f"round {name} ({len(items)} requests)")
+        if name == ROUND_2:
+            created.extend(_second_delivery(today))
+        if name == ROUND_1:
+            plan = plans.create_plan(found, allocator_id)
+            plans.submit(plan, allocator_id)
+            plans.approve(plan, approver_id, "已核对梯队汇总与缺口，同意出库。")
+            plans.issue(plan, allocator_id)
+            signed = {row.recipient.name: row for row in plans.recipient_rows(plan.current_run)}
+            for unit_name, who, short in (
+                ("粤北人民医院", "刘敏", 0),
+                ("韶关市疾病预防控制中心", "罗建华", 0),
+                ("广东电网韶关供电局", "冯涛", 50),
+            ):
+                row = signed.get(unit_name)
+                if row is None or not row.allocated:
+                    continue
+                plans.record_delivery(
+                    plan,
+                    row.recipient.id,
+                    who,
+                    today - timedelta(days=days_ago - 1),
+                    row.allocated - short,
+                    "一箱外包装破损，少 50 只，已拍照留存" if short else "",
+                    allocator_id,
+                )
+            assert plan.status is PlanStatus.ISSUED
+            created.append(f"plan {plan.number} issued")
+    db.session.flush()
+    return created
+
+
+# Arrived and released after round 1 was issued, for round 2 to share out.
+# (grade, maker, model, pieces per box, lot number, pieces[, days to expiry])
+SECOND_DELIVERY = [
+    # A transfer from the province close to its expiry: FEFO hands it out first in round 2.
+    (
+        "disposable_medical",
+        "稳健医疗用品股份有限公司",
+        "一次性使用 平面耳挂",
+        50,
+        "WJ-R2-YC-临期",
+        10_000,
+        20,
+    ),
+    ("surgical", "稳健医疗用品股份有限公司", "平面耳挂式 17.5×9.5cm", 50, "WJ-S-R2-0001", 160_000),
+    ("kn95", "比亚迪精密制造有限公司", "BYD-KN95 折叠式", 20, "BYD-R2-KN-0001", 60_000),
+    ("medical_protective", "振德医疗用品股份有限公司", "ZD-FH 折叠式", 20, "ZDFH-R2-0001", 12_000),
+    (
+        "disposable_medical",
+        "广州美丽康保健用品有限公司",
+        "MLK-YC 平面耳挂",
+        50,
+        "MLK-R2-Y-0001",
+        90_000,
+    ),
+    ("daily_protective", "比亚迪精密制造有限公司", "成人款 平面型", 50, "BYD-R2-RC-0001", 120_000),
+]
+
+
+def _second_delivery(today) -> list[str]:
+    from datetime import timedelta
+
+    from accounts.services import find_user
+    from ledger import services as ledger
+    from ledger.services import Document
+    from procurement import services as catalog
+    from procurement.models import Lot, LotOrigin
+
+    procurement, inspector = find_user("procurement"), find_user("inspector")
+    created = []
+    for grade, maker, model, per_box, number, pieces, *expiry in SECOND_DELIVERY:
+        if db.session.scalar(sa.select(Lot.id).where(Lot.lot_number == number)):
+            continue
+        found = catalog.find_grade(grade)
+        if found is None:
+            continue
+        product = catalog.product_for(found, maker, model, per_box)
+        lot = catalog.create_lot(
+            product,
+            number,
+            pieces,
+            LotOrigin.DOMESTIC_MEDICAL
+            if grade != "daily_protective"
+            else LotOrigin.DOMESTIC_NON_MEDICAL,
+            actor=procurement,
+            production_date=today - timedelta(days=700 if expiry else 10),
+            expiry_date=today + timedelta(days=expiry[0] if expiry else 720),
+        )
+        ledger.receive(lot, procurement)
+        ledger.release(
+            lot,
+            inspector,
+            reason="证件齐全，检验合格",
+            document=Document(ledger.DOC_INSPECTION, None, "质检放行"),
+        )
+        created.append(number)
+    return [f"{len(created)} lots for round 2"] if created else []

@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 from accounts import services as accounts
 from accounts.models import Role, User
 from extensions import db
+from allocation.demo import seed_rounds
 from ledger.demo import seed as seed_ledger
 from procurement.demo import seed as seed_procurement
 
@@ -47,7 +48,13 @@ def seed_demo() -> list[str]:
     db.session.flush()
     created.extend(seed_ledger())
     created.extend(seed_procurement())
+    created.extend(seed_rounds(_user_id(Role.ALLOCATOR), _user_id(Role.APPROVER)))
     return created
+
+
+def _user_id(role: Role) -> int | None:
+    user = accounts.find_user(role.value)
+    return user.id if user is not None else None
 
 
 def has_users() -> bool:

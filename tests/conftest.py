@@ -222,3 +222,32 @@ def make_lot(app):
             return lot.id
 
     return make
+
+
+# Allocation -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_round(app):
+    """make_round([(recipient_id, grade_code, quantity, minimum?)], name=None) -> round id."""
+    from datetime import date
+
+    from allocation import services as allocation
+    from procurement import services as catalog
+
+    counter = iter(range(1, 10_000))
+
+    def make(requests=(), name: str | None = None) -> int:
+        with app.app_context():
+            found = allocation.create_round(
+                name or f"测试轮次{next(counter):03d}", date(2026, 2, 10), None
+            )
+            items = [
+                allocation.RequestInput(rid, catalog.find_grade(grade).id, qty, *rest)
+                for rid, grade, qty, *rest in requests
+            ]
+            allocation.add_requests(found, items, None)
+            db.session.commit()
+            return found.id
+
+    return make

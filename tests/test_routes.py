@@ -5,6 +5,7 @@ a sample value for its URL parameters, fails here until it is covered.
 """
 
 import re
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -15,6 +16,7 @@ from accounts.models import Role
 EVERYONE = frozenset(Role)
 PUBLIC = None
 ADMIN = frozenset({Role.ADMIN})
+ALLOCATOR = frozenset({Role.ALLOCATOR})
 
 # Who may use each view: the test's own table, not read from the code, so that a weakened guard
 # fails here. A new view fails `test_every_route_is_in_the_table` until it is added.
@@ -63,6 +65,31 @@ EXPECTED_ROLES = {
     "procurement.import_batches": frozenset({Role.PROCUREMENT}),
     "procurement.import_template": frozenset({Role.PROCUREMENT}),
     "procurement.prices": ADMIN,
+    "allocation.recipients": EVERYONE,
+    "allocation.recipient": EVERYONE,
+    "allocation.new_recipient": ALLOCATOR,
+    "allocation.edit_recipient": ALLOCATOR,
+    "allocation.change_tier": ALLOCATOR,
+    "allocation.set_active": ALLOCATOR,
+    "allocation.rounds": EVERYONE,
+    "allocation.round": EVERYONE,
+    "allocation.new_round": ALLOCATOR,
+    "allocation.add_request": ALLOCATOR,
+    "allocation.withdraw_request": ALLOCATOR,
+    "allocation.import_requests": ALLOCATOR,
+    "allocation.request_template": ALLOCATOR,
+    "allocation.policy": ADMIN,
+    "allocation.plans_list": EVERYONE,
+    "allocation.plan": EVERYONE,
+    "allocation.new_plan": ALLOCATOR,
+    "allocation.run_plan": ALLOCATOR,
+    "allocation.submit_plan": ALLOCATOR,
+    "allocation.approve_plan": frozenset({Role.APPROVER}),
+    "allocation.return_plan": frozenset({Role.APPROVER}),
+    "allocation.cancel_plan": ALLOCATOR,
+    "allocation.issue_plan": ALLOCATOR,
+    "allocation.reverse_plan": ALLOCATOR,
+    "allocation.delivery": ALLOCATOR,
 }
 
 # Views every signed-in user may POST to, whatever their roles, because they change only the
@@ -74,7 +101,13 @@ REDIRECT_WHEN_SIGNED_IN = {"accounts.login"}
 
 def sample_values(app, ids: dict) -> dict:
     """A value for every URL parameter name used by a route. Add new parameters here."""
-    return {"user_id": ids["other_user"], **_ledger_samples(app), **_procurement_samples(app)}
+    values = _ledger_samples(app)
+    return {
+        "user_id": ids["other_user"],
+        **values,
+        **_procurement_samples(app),
+        **_allocation_samples(app, values),
+    }
 
 
 def _procurement_samples(app) -> dict:
@@ -150,6 +183,27 @@ def _ledger_samples(app) -> dict:
             "recipient_id": recipient.id,
             "seq": entry.seq,
             "grade_id": grade.id,
+        }
+
+
+def _allocation_samples(app, values: dict) -> dict:
+    """A round with one request and a draft plan for it; `fmt` for the request template."""
+    from allocation import plans, services
+    from allocation.models import Round
+    from extensions import db
+
+    with app.app_context():
+        found = services.create_round("测试轮次", date(2026, 2, 10), None)
+        request = services.add_request(
+            found, services.RequestInput(values["recipient_id"], values["grade_id"], 50), None
+        )
+        plan = plans.create_plan(db.session.get(Round, found.id), None)
+        db.session.commit()
+        return {
+            "round_id": found.id,
+            "request_id": request.id,
+            "plan_id": plan.id,
+            "fmt": "csv",
         }
 
 

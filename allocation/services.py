@@ -1,0 +1,417 @@
+"""Recipients, rounds, requests and the allocation policy: plain values in, flush, never commit.
+
+Plans (runs, approval, issue, reversal, delivery) are in `allocation/plans.py`.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from accounts.models import User
+from core.db import now_utc
+from core.errors import ServiceError
+from extensions import db
+from procurement.models import Grade
+
+from .models import (
+    AllocationRequest,
+    PolicyVersion,
+    Recipient,
+    RecipientCategory,
+    RecipientTierChange,
+    Round,
+    RoundStatus,
+)
+
+TIERS = (1, 2, 3)
+MAX_REASON = 2000
+
+
+def _user_id(actor: User | int | None) -> int | None:
+    return actor.id if isinstance(actor, User) else actor
+
+
+def _clean(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+# Recipients -----------------------------------------------------------------------------------
+
+
+def find_recipient(name: str) -> Recipient | None:
+    return db.session.scalars(sa.select(Recipient).where(Recipient.name == _clean(name))).first()
+
+
+def _check_recipient_name(name: str, current: Recipient | None = None) -> str:
+    name = _clean(name)
+    if not name:
+        raise ServiceError(_l("Give the unit's name."), "name")
+    found = find_recipient(name)
+    if found is not None and found is not current:
+        raise ServiceError(_l("A recipient named %(name)s already exists.", name=name), "name")
+    return name
+
+
+def create_recipient(
+    name: str,
+    category: str,
+    *,
+    district: str = "",
+    contact: str = "",
+    headcount_or_beds: int | None = None,
+) -> Recipient:
+    """Register a unit; its tier follows from the category (change it with `change_tier`)."""
+    recipient = Recipient(
+        name=_check_recipient_name(name),
+        category=RecipientCategory(category),
+        district=_clean(district),
+        contact=_clean(contact),
+        headcount_or_beds=headcount_or_beds,
+    )
+    db.session.add(recipient)
+    db.session.flush()
+    return recipient
+
+
+def update_recipient(
+    recipient: Recipient,
+    name: str,
+    category: str,
+    *,
+    district: str = "",
+    contact: str = "",
+    headcount_or_beds: int | None = None,
+) -> Recipient:
+    """Edit a unit's particulars. The tier stays as it is: it changes only with a reason."""
+    recipient.name = _check_recipient_name(name, recipient)
+    recipient.category = RecipientCategory(category)
+    recipient.district = _clean(district)
+    recipient.contact = _clean(contact)
+    recipient.headcount_or_beds = headcount_or_beds
+    db.session.flush()
+    return recipient
+
+
+def change_tier(
+    recipient: Recipient, tier: int, reason: str, actor: User | int | None
+) -> RecipientTierChange:
+    """Move a recipient to another priority tier, recording who, when and why."""
+    if tier not in TIERS:
+        raise ServiceError(_l("The tier is 1, 2 or 3."), "tier")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_l("Say why the tier changes."), "reason")
+    if len(reason) > MAX_REASON:
+        raise ServiceError(_l("The reason is too long."), "reason")
+    if tier == recipient.tier:
+        raise ServiceError(_l("The recipient is already in this tier."), "tier")
+    change = RecipientTierChange(
+        recipient_id=recipient.id,
+        old_tier=recipient.tier,
+        new_tier=tier,
+        reason=reason,
+        changed_by_id=_user_id(actor),
+    )
+    recipient.tier = tier
+    db.session.add(change)
+    db.session.flush()
+    return change
+
+
+def tier_changes(recipient_id: int) -> list[RecipientTierChange]:
+    return list(
+        db.session.scalars(
+            sa.select(RecipientTierChange)
+            .where(RecipientTierChange.recipient_id == recipient_id)
+            .order_by(RecipientTierChange.id.desc())
+        )
+    )
+
+
+def set_recipient_active(recipient: Recipient, active: bool) -> None:
+    recipient.active = active
+    db.session.flush()
+
+
+def recipients(
+    *,
+    search: str = "",
+    category: str = "",
+    tier: int | None = None,
+    district: str = "",
+    include_inactive: bool = False,
+) -> list[Recipient]:
+    query = sa.select(Recipient).order_by(Recipient.tier, Recipient.category, Recipient.name)
+    if search:
+        like = f"%{search}%"
+        query = query.where(sa.or_(Recipient.name.ilike(like), Recipient.contact.ilike(like)))
+    if category in {c.value for c in RecipientCategory}:
+        query = query.where(Recipient.category == RecipientCategory(category))
+    if tier in TIERS:
+        query = query.where(Recipient.tier == tier)
+    if district:
+        query = query.where(Recipient.district == district)
+    if not include_inactive:
+        query = query.where(Recipient.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def districts() -> list[str]:
+    return [
+        d
+        for d in db.session.scalars(
+            sa.select(Recipient.district).distinct().order_by(Recipient.district)
+        )
+        if d
+    ]
+
+
+# Rounds and requests ----------------------------------------------------------------------
+
+
+def find_round(name: str) -> Round | None:
+    return db.session.scalars(sa.select(Round).where(Round.name == _clean(name))).first()
+
+
+def create_round(name: str, round_date: date, actor: User | int | None, note: str = "") -> Round:
+    name = _clean(name)
+    if not name:
+        raise ServiceError(_l("Give the round a name."), "name")
+    if find_round(name) is not None:
+        raise ServiceError(_l("A round named %(name)s already exists.", name=name), "name")
+    found = Round(
+        name=name, round_date=round_date, note=(note or "").strip(), created_by_id=_user_id(actor)
+    )
+    db.session.add(found)
+    db.session.flush()
+    return found
+
+
+def rounds() -> list[Round]:
+    return list(db.session.scalars(sa.select(Round).order_by(Round.round_date.desc(), Round.id)))
+
+
+def active_requests(round_id: int) -> list[AllocationRequest]:
+    return list(
+        db.session.scalars(
+            sa.select(AllocationRequest)
+            .join(Recipient, AllocationRequest.recipient_id == Recipient.id)
+            .where(AllocationRequest.round_id == round_id, AllocationRequest.withdrawn_at.is_(None))
+            .order_by(Recipient.tier, Recipient.name, AllocationRequest.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RequestInput:
+    """One request as a form or an import row gives it."""
+
+    recipient_id: int
+    grade_id: int
+    quantity: int
+    minimum: int = 0
+    note: str = ""
+
+
+def _check_request(round_: Round, item: RequestInput, taken: set[tuple[int, int]]) -> None:
+    if round_.status is not RoundStatus.OPEN:
+        raise ServiceError(_l("This round is closed: it takes no more requests."))
+    recipient = db.session.get(Recipient, item.recipient_id)
+    if recipient is None:
+        raise ServiceError(_l("Choose a registered recipient."), "recipient")
+    if not recipient.active:
+        raise ServiceError(
+            _l("%(name)s is deactivated and cannot make requests.", name=recipient.name),
+            "recipient",
+        )
+    grade = db.session.get(Grade, item.grade_id)
+    if grade is None or not grade.active:
+        raise ServiceError(_l("Choose a grade that is offered."), "grade")
+    if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or item.quantity < 1:
+        raise ServiceError(_l("The quantity is a whole number of pieces, at least 1."), "quantity")
+    if not isinstance(item.minimum, int) or item.minimum < 0:
+        raise ServiceError(_l("The minimum is a whole number, 0 or more."), "minimum")
+    if item.minimum > item.quantity:
+        raise ServiceError(_l("The minimum cannot be more than the quantity."), "minimum")
+    key = (item.recipient_id, item.grade_id)
+    if key in taken:
+        raise ServiceError(
+            _l(
+                "%(name)s already has a request for %(grade)s in this round: withdraw it first.",
+                name=recipient.name,
+                grade=grade.name,
+            ),
+            "grade",
+        )
+    taken.add(key)
+
+
+def _taken(round_id: int) -> set[tuple[int, int]]:
+    return {(r.recipient_id, r.grade_id) for r in active_requests(round_id)}
+
+
+def add_request(round_: Round, item: RequestInput, actor: User | int | None) -> AllocationRequest:
+    _check_request(round_, item, _taken(round_.id))
+    request = AllocationRequest(
+        round_id=round_.id,
+        recipient_id=item.recipient_id,
+        grade_id=item.grade_id,
+        quantity=item.quantity,
+        minimum=item.minimum,
+        note=(item.note or "").strip()[:500],
+        created_by_id=_user_id(actor),
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def add_requests(
+    round_: Round, items: list[RequestInput], actor: User | int | None
+) -> list[AllocationRequest]:
+    """Add many requests (an import): all of them or, if one breaks a rule, none."""
+    taken = _taken(round_.id)
+    for item in items:
+        _check_request(round_, item, taken)
+    added = [
+        AllocationRequest(
+            round_id=round_.id,
+            recipient_id=item.recipient_id,
+            grade_id=item.grade_id,
+            quantity=item.quantity,
+            minimum=item.minimum,
+            note=(item.note or "").strip()[:500],
+            created_by_id=_user_id(actor),
+        )
+        for item in items
+    ]
+    db.session.add_all(added)
+    db.session.flush()
+    return added
+
+
+def withdraw_request(request: AllocationRequest, actor: User | int | None) -> None:
+    if request.round.status is not RoundStatus.OPEN:
+        raise ServiceError(_l("This round is closed: its requests can no longer change."))
+    if request.withdrawn_at is not None:
+        raise ServiceError(_l("This request has already been withdrawn."))
+    request.withdrawn_at = now_utc()
+    request.withdrawn_by_id = _user_id(actor)
+    db.session.flush()
+
+
+# Policy ----------------------------------------------------------------------------------------
+
+DEFAULT_SETTINGS: dict = {
+    "reserve": {"medical_protective": "0.1", "kn95": "0.05", "surgical": "0.05"},
+    "whole_boxes": True,
+    "substitutes": {
+        "medical_protective": ["medical_protective", "kn95"],
+        "kn95": ["kn95", "medical_protective"],
+        "surgical": ["surgical", "disposable_medical"],
+        "disposable_medical": ["disposable_medical", "surgical", "daily_protective"],
+        "daily_protective": ["daily_protective", "disposable_medical"],
+    },
+    "tier_grades": {"medical_protective": [1]},
+}
+
+
+def current_policy() -> PolicyVersion | None:
+    """The policy in force (the newest version), or None if none was ever stored."""
+    return db.session.scalars(sa.select(PolicyVersion).order_by(PolicyVersion.id.desc())).first()
+
+
+def policy_settings() -> dict:
+    found = current_policy()
+    return found.settings if found is not None else DEFAULT_SETTINGS
+
+
+def policy_history(limit: int = 20) -> list[PolicyVersion]:
+    return list(
+        db.session.scalars(sa.select(PolicyVersion).order_by(PolicyVersion.id.desc()).limit(limit))
+    )
+
+
+@dataclass(frozen=True)
+class GradeRule:
+    """The policy for one grade, as the form gives it."""
+
+    grade: str
+    reserve: Decimal  # a fraction in [0, 1)
+    substitutes: list[str]  # grades in order of preference (the grade itself usually first)
+    tiers: list[int]  # tiers that may receive the grade; all three = no restriction
+
+
+def check_settings(rules: list[GradeRule], whole_boxes: bool) -> dict:
+    """The settings dict for `rules`, or ServiceError naming the first problem."""
+    codes = {g.code for g in db.session.scalars(sa.select(Grade))}
+    settings: dict = {"reserve": {}, "whole_boxes": bool(whole_boxes), "substitutes": {}}
+    settings["tier_grades"] = {}
+    for rule in rules:
+        if rule.grade not in codes:
+            raise ServiceError(_l("Unknown grade %(grade)s.", grade=rule.grade))
+        try:
+            reserve = Decimal(rule.reserve)
+        except (InvalidOperation, TypeError):
+            raise ServiceError(_l("The reserve is a fraction between 0 and 1.")) from None
+        if not (0 <= reserve < 1):
+            raise ServiceError(
+                _l(
+                    "The reserve of %(grade)s must be at least 0%% and below 100%%.",
+                    grade=rule.grade,
+                )
+            )
+        if reserve:
+            settings["reserve"][rule.grade] = str(reserve.normalize())
+        unknown = [s for s in rule.substitutes if s not in codes]
+        if unknown:
+            raise ServiceError(
+                _l(
+                    "Substitutes of %(grade)s name unknown grades: %(codes)s.",
+                    grade=rule.grade,
+                    codes=", ".join(unknown),
+                )
+            )
+        if len(set(rule.substitutes)) != len(rule.substitutes):
+            raise ServiceError(_l("Substitutes of %(grade)s name a grade twice.", grade=rule.grade))
+        if rule.substitutes and rule.substitutes != [rule.grade]:
+            settings["substitutes"][rule.grade] = list(rule.substitutes)
+        tiers = sorted(set(rule.tiers))
+        if not tiers or any(t not in TIERS for t in tiers):
+            raise ServiceError(
+                _l("%(grade)s must be open to at least one of tiers 1, 2 and 3.", grade=rule.grade)
+            )
+        if tiers != list(TIERS):
+            settings["tier_grades"][rule.grade] = tiers
+    return settings
+
+
+def save_policy(
+    rules: list[GradeRule], whole_boxes: bool, actor: User | int | None, note: str = ""
+) -> PolicyVersion:
+    """Store a new policy version (the old ones stay, with who made them and when)."""
+    settings = check_settings(rules, whole_boxes)
+    if settings == policy_settings() and current_policy() is not None:
+        raise ServiceError(_l("Nothing changed: the policy is as it was."))
+    version = PolicyVersion(
+        settings=settings, note=(note or "").strip(), created_by_id=_user_id(actor)
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def rules_for(settings: dict, grades: list[Grade]) -> list[GradeRule]:
+    """The per-grade rules of stored settings, for the form."""
+    return [
+        GradeRule(
+            grade=g.code,
+            reserve=Decimal(settings.get("reserve", {}).get(g.code, "0")),
+            substitutes=list(settings.get("substitutes", {}).get(g.code, [g.code])),
+            tiers=list(settings.get("tier_grades", {}).get(g.code, TIERS)),
+        )
+        for g in grades
+    ]

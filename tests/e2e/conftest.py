@@ -30,8 +30,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
+    """A fresh server and demo database per test module, so that one journey's changes (a plan
+    issued, a lot put on hold) never decide whether another module's journey passes."""
     from flask_migrate import upgrade
 
     instance = tmp_path_factory.mktemp("e2e-instance")

@@ -169,10 +169,12 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from accounts.views import NAV as accounts_nav
+    from accounts.views import bp as accounts_bp
     from allocation.views import NAV as allocation_nav
     from allocation.views import WAITING as allocation_waiting
     from allocation.views import bp as allocation_bp
-    from accounts.views import bp as accounts_bp
+    from audit.views import NAV as audit_nav
+    from audit.views import bp as audit_bp
     from core.views import NAV as core_nav
     from core.views import WAITING as core_waiting
     from core.views import bp as core_bp
@@ -184,8 +186,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(allocation_bp)
+    app.register_blueprint(audit_bp)
 
-    app.extensions["baogong_nav"] = [*core_nav, *ledger_nav, *allocation_nav, *accounts_nav]
+    app.extensions["baogong_nav"] = [
+        *core_nav,
+        *ledger_nav,
+        *allocation_nav,
+        *audit_nav,
+        *accounts_nav,
+    ]
     waiting: dict = {}
     for registry in (core_waiting, ledger_waiting, allocation_waiting):
         for role, providers in registry.items():

@@ -6,7 +6,7 @@ download of a plan's PDF stores the rendered file, and every download is logged 
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -56,7 +56,10 @@ def _pdf_response(data: bytes, filename: str) -> Response:
     return Response(
         data,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
+        headers={
+            "Content-Disposition": f"attachment; filename={filename}",
+            "Cache-Control": "no-store",
+        },
     )
 
 
@@ -82,13 +85,8 @@ def plan_pdf(plan_id: int):
     document = documents.plan_document(plan, _language(), current_user.id)
     documents.record_download(document, current_user.id)
     db.session.commit()
-    return send_file(
-        documents.document_path(document),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=document.filename,
-        max_age=0,
-    )
+    data = documents.document_path(document).read_bytes()  # served from the store
+    return _pdf_response(data, document.filename)
 
 
 # Verification -------------------------------------------------------------------------------
@@ -130,7 +128,8 @@ def verify_upload():
     form = VerifyUploadForm()
     if not form.validate_on_submit():
         return _verify_page(form, status=400)
-    data = form.pdf.data.read(verification.MAX_UPLOAD + 1)
+    with form.pdf.data.stream as stream:
+        data = stream.read(verification.MAX_UPLOAD + 1)
     try:
         if len(data) > verification.MAX_UPLOAD:
             raise ServiceError(_l("The file is larger than the allowed size."))

@@ -145,6 +145,11 @@ LINE_COLUMNS += (("certificates", 24, False), ("pieces", 9, True), ("boxes", 11,
 LINE_COLUMNS += (("hash", 64, False),)
 
 
+# Lines per <pre> block, measured (bench/pdf.py): WeasyPrint breaks a <pre> line by line, handing
+# Pango the rest of the block each time, so long blocks cost more than the boxes of short ones.
+LINES_PER_BLOCK = 4
+
+
 def format_row(values: dict) -> str:
     return "  ".join(fit(values.get(name, ""), cols, right) for name, cols, right in LINE_COLUMNS)
 
@@ -218,6 +223,19 @@ def plan_context(plan: Plan, record: dict, content_sha256: str, english: bool) -
         group.pieces += line.quantity
         lot_pieces[lot.id] = lot_pieces.get(lot.id, 0) + line.quantity
     grade_names = {g.code: g for g in db.session.scalars(sa.select(Grade))}
+    subtotal = "Subtotal" if english else "小计"
+    text_lines: list[str] = []
+    full = width(header.rstrip())
+    for group in groups.values():
+        title = f"■ {group.name} · {TIER_LABELS.get(group.tier, group.tier)} · {group.category}"
+        title += f" · {group.district}" if group.district else ""
+        total = f"{subtotal} {group.pieces:,}"
+        text_lines.append(fit(title, max(full - width(total) - 2, 20)) + "  " + total)
+        text_lines.extend(group.rows)
+    chunks = [
+        "\n".join(text_lines[i : i + LINES_PER_BLOCK])
+        for i in range(0, len(text_lines), LINES_PER_BLOCK)
+    ]
     return {
         "plan": plan,
         "run": run,
@@ -231,6 +249,7 @@ def plan_context(plan: Plan, record: dict, content_sha256: str, english: bool) -
         "transitions": transitions,
         "groups": list(groups.values()),
         "line_header": header,
+        "line_blocks": chunks,
         "lots": [
             (lots[i], certificates.get(i, []), lot_pieces.get(i, 0)) for i in lot_ids if i in lots
         ],

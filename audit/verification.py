@@ -61,10 +61,7 @@ def normalise_hash(text: str) -> str:
     cleaned = re.sub(r"[\s:-]", "", text or "").lower()
     if not HASH_PATTERN.match(cleaned):
         raise ServiceError(
-            _l(
-                "A SHA-256 is 64 characters 0–9 and a–f. Copy it from the footer of the PDF. "
-                "(SHA-256 应为 64 位十六进制字符，请从 PDF 页脚抄录。)"
-            )
+            _l("A SHA-256 is 64 characters 0–9 and a–f. Copy it from the footer of the PDF.")
         )
     return cleaned
 

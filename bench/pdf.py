@@ -68,9 +68,9 @@ def build(size: int):
 
 
 def main(sizes: list[int]) -> None:
+    from allocation.models import Plan
     from audit import documents
     from audit.render import render_pdf
-    from allocation.models import Plan
     from extensions import db
 
     print(f"{'lines':>6} {'pages':>6} {'html s':>7} {'pdf s':>7} {'peak MiB':>9} {'size KiB':>9}")

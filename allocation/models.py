@@ -285,8 +285,21 @@ PLAN_STATUS_TAGS = {
 }
 
 
+LIVE_PLAN_STATUSES = "status IN ('draft', 'returned', 'submitted', 'approved', 'issued')"
+
+
 class Plan(db.Model):
     __tablename__ = "allocation_plans"
+    __table_args__ = (
+        # A round has at most one live plan, even when two allocators press "run" at once.
+        sa.Index(
+            "uq_allocation_plans_live_round",
+            "round_id",
+            unique=True,
+            sqlite_where=sa.text(LIVE_PLAN_STATUSES),
+            postgresql_where=sa.text(LIVE_PLAN_STATUSES),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)

@@ -7,11 +7,12 @@ submitted the plan, even if they also hold the allocator role.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 
 import sqlalchemy as sa
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
@@ -115,12 +116,20 @@ def create_plan(round_: Round, actor: User | int | None) -> Plan:
         )
     plan = Plan(number=_next_number(round_.round_date), round=round_, created_by_id=_user_id(actor))
     db.session.add(plan)
-    transition(plan, S.DRAFT, actor)
+    try:
+        transition(plan, S.DRAFT, actor)
+    except sa.exc.IntegrityError:  # someone else created one at the same moment
+        raise ServiceError(_l("Another plan of this round was just created: open it.")) from None
     run_plan(plan, actor)
     return plan
 
 
 # Running --------------------------------------------------------------------------------------
+
+
+def _english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
 
 
 def solver_policy(settings: dict) -> solver.Policy:
@@ -174,9 +183,10 @@ def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) 
             grade_names=_grade_names(),
         )
     except solver.AllocationError as error:
-        raise ServiceError(
-            _l("The plan cannot be computed: %(en)s / %(zh)s", en=str(error), zh=error.zh)
-        ) from error
+        # The solver explains in both languages; show the one the person reads.
+        en, zh = str(error), error.zh
+        reason = LazyString(lambda: en if _english() else zh)
+        raise ServiceError(_l("The plan cannot be computed: %(reason)s", reason=reason)) from error
     version = (plan.current_run.version if plan.current_run else 0) + 1
     run = PlanRun(
         plan=plan,
@@ -497,6 +507,7 @@ class RecipientRow:
     lines: list  # PlanLine
     requested: int = 0
     allocated: int = 0
+    by_request: dict = field(default_factory=dict)  # request id -> its lines
 
     @property
     def fill(self) -> float:
@@ -524,7 +535,9 @@ def recipient_rows(run: PlanRun) -> list[RecipientRow]:
         row.requested += req.quantity
         row.allocated += res.get("allocated", 0)
     for line in run.lines:
-        rows[line.recipient_id].lines.append(line)
+        row = rows[line.recipient_id]
+        row.lines.append(line)
+        row.by_request.setdefault(line.request_id, []).append(line)
     return sorted(rows.values(), key=lambda r: (r.recipient.tier, r.fill, r.recipient.name))
 
 
@@ -557,7 +570,10 @@ def grade_usage(run: PlanRun) -> list[dict]:
         row(res["grade"])["requested"] += res["requested"]
         for code, n in res.get("by_grade", {}).items():
             row(code)["allocated"] += n
-    return sorted(usage.values(), key=lambda r: r["code"])
+    # Grades nobody asked for or received (gloves in a mask round) are left out.
+    return sorted(
+        (u for u in usage.values() if u["requested"] or u["allocated"]), key=lambda r: r["code"]
+    )
 
 
 def shortfall(run: PlanRun) -> int:

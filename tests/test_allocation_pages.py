@@ -156,6 +156,7 @@ def test_plan_journey_through_the_pages(app, client, auth, make_user, round_page
     plan_url = response.location
     html = client.get(plan_url).get_data(as_text=True)
     assert "<svg" in html and "粤北人民医院" in html
+    assert "T00001" in html and "稳健医疗用品股份有限公司" in html  # the line: lot and maker
     client.post(plan_url + "/submit")
     auth.logout()
     auth.login("chen")
@@ -255,3 +256,20 @@ def test_allocate_command(app, runner, round_page):
     assert "version 2" in again.output
     missing = runner.invoke(args=["allocate", "no such round"])
     assert missing.exit_code != 0 and "no round" in missing.output
+
+
+def test_a_plan_that_cannot_be_computed_says_why_in_the_readers_language(
+    client, signed_in, app, make_lot, make_recipient, make_round
+):
+    make_lot("surgical", 100)
+    unit = make_recipient("医院己", "hospital")
+    round_id = make_round([(unit, "surgical", 500, 400)])
+    signed_in(Role.ALLOCATOR)
+    response = client.post(f"/rounds/{round_id}/plans", follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "方案无法计算" in html and "The plan cannot be computed" not in html
+    response = client.post(
+        f"/rounds/{round_id}/plans", follow_redirects=True, headers={"Accept-Language": "en"}
+    )
+    html = response.get_data(as_text=True)
+    assert "The plan cannot be computed" in html and "梯队" not in html.split("flash")[1]

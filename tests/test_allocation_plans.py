@@ -310,3 +310,16 @@ def test_the_approver_is_recorded_as_a_user(app, scene, people):
         plan = db.session.get(Plan, plan_id)
         approval = [t for t in plan.transitions if t.to_status is PlanStatus.APPROVED][0]
         assert isinstance(approval.actor, User) and approval.actor.username == "appr"
+
+
+def test_the_database_keeps_one_live_plan_per_round(app, scene, people):
+    plan_id = _plan(app, scene, people["alloc"])
+    with app.app_context():
+        db.session.add(Plan(number="DP-TEST-999", round_id=scene["round"], status=PlanStatus.DRAFT))
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.flush()
+        db.session.rollback()
+    _step(app, plan_id, plans.cancel, people["alloc"])
+    with app.app_context():  # a cancelled plan no longer holds the round
+        plans.create_plan(db.session.get(Round, scene["round"]), people["alloc"])
+        db.session.commit()

@@ -101,6 +101,12 @@ def upgrade():
     )
     with op.batch_alter_table('allocation_plans', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_allocation_plans_round_id'), ['round_id'], unique=False)
+    # A round has at most one live plan (allocation/models.py LIVE_PLAN_STATUSES).
+    live = sa.text("status IN ('draft', 'returned', 'submitted', 'approved', 'issued')")
+    op.create_index(
+        'uq_allocation_plans_live_round', 'allocation_plans', ['round_id'], unique=True,
+        sqlite_where=live, postgresql_where=live,
+    )
 
     op.create_table('allocation_requests',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -226,6 +232,7 @@ def downgrade():
     op.drop_table('allocation_requests')
     with op.batch_alter_table('allocation_plans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_allocation_plans_round_id'))
+    op.drop_index('uq_allocation_plans_live_round', table_name='allocation_plans')
 
     op.drop_table('allocation_plans')
     with op.batch_alter_table('recipient_tier_changes', schema=None) as batch_op:

@@ -180,7 +180,7 @@ def reference_leximin(lots, requests, policy):
                 if level is None:
                     model.add_linear_constraint(total - r.quantity * t >= 0)
                 else:
-                    model.add_linear_constraint(total >= level * r.quantity - 1e-9)
+                    model.add_linear_constraint(total >= level * r.quantity - 1e-7)
         model.maximize(t if probe is None else amounts[probe.id])
         return model
 

@@ -334,8 +334,15 @@ def plan_document(plan: Plan, language: str, actor_id: int | None) -> PlanDocume
         pages=rendered.pages,
         created_by_id=actor_id,
     )
-    db.session.add(document)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two first downloads at once: the other one wins
+            db.session.add(document)
+    except sa.exc.IntegrityError:
+        return db.session.scalar(
+            sa.select(PlanDocument).where(
+                PlanDocument.content_sha256 == content_sha256, PlanDocument.language == language
+            )
+        )
     return document
 
 

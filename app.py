@@ -173,6 +173,8 @@ def _register_blueprints(app: Flask) -> None:
     from allocation.views import NAV as allocation_nav
     from allocation.views import WAITING as allocation_waiting
     from allocation.views import bp as allocation_bp
+    from audit.views import NAV as audit_nav
+    from audit.views import bp as audit_bp
     from core.views import NAV as core_nav
     from core.views import WAITING as core_waiting
     from core.views import bp as core_bp
@@ -188,12 +190,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(ledger_bp)
     app.register_blueprint(procurement_bp)
     app.register_blueprint(allocation_bp)
+    app.register_blueprint(audit_bp)
 
     app.extensions["baogong_nav"] = [
         *core_nav,
         *procurement_nav,
         *ledger_nav,
         *allocation_nav,
+        *audit_nav,
         *accounts_nav,
     ]
     waiting: dict = {}

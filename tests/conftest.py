@@ -45,6 +45,8 @@ def base_config(database_url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "HTTPS": False,
+        # Tiny test PDFs render in the test process; tests/test_audit.py checks the child too.
+        "PDF_RENDER_IN_CHILD": False,
     }
 
 

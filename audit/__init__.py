@@ -1,0 +1,1 @@
+"""Audit documents: allocation PDFs, daily and recall reports, exports, verification."""

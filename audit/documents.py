@@ -1,0 +1,387 @@
+"""The allocation PDF: the canonical record of a plan, the context of its template, and the
+store of rendered files under `instance/pdf/`.
+
+The record is what the document vouches for: the plan's number, round, version, the policy it
+ran with, every status change (who and when), every line (recipient, lot, pieces) and the hash
+of every ledger entry that issued a line. Its canonical JSON (sorted keys, no spaces, UTF-8) is
+hashed with SHA-256; that hash is printed in the PDF's footer and recomputed on verification.
+"""
+
+import hashlib
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from allocation import plans
+from allocation.charts import tier_chart
+from allocation.models import TIER_LABELS, Plan, PlanStatus, PlanTransition
+from core.db import now_utc
+from core.errors import ServiceError
+from extensions import db
+from ledger.models import LedgerEntry
+from procurement.models import Grade, Lot
+
+from .models import DocumentDownload, PlanDocument
+from .render import render_pdf
+
+RECORD_FORMAT = 1
+PRINTABLE = (PlanStatus.APPROVED, PlanStatus.ISSUED, PlanStatus.REVERSED)
+LANGUAGES = ("zh", "en")
+
+
+def certificate_numbers(lot_ids: list[int]) -> dict[int, list[str]]:
+    """Certificate numbers per lot. EMPTY SLOT: this branch has no certificate model yet (the
+    procurement engineer adds it); when it exists, return its numbers here and the PDF's
+    certificate column fills in. Until then every lot shows "—"."""
+    return {}
+
+
+# The canonical record -----------------------------------------------------------------------
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def plan_record(plan: Plan, upto_transition_id: int | None = None) -> dict:
+    """The plan as the document vouches for it (only transitions up to `upto_transition_id`)."""
+    run = plan.current_run
+    if run is None:
+        raise ServiceError("plan has not been run")
+    transitions = [
+        t for t in plan.transitions if upto_transition_id is None or t.id <= upto_transition_id
+    ]
+    entries = {e.document_id: e for e in plans.issue_entries(plan)}
+    issued = any(t.to_status is PlanStatus.ISSUED for t in transitions)
+    return {
+        "format": RECORD_FORMAT,
+        "document": "allocation_plan",
+        "plan": {"id": plan.id, "number": plan.number},
+        "round": {
+            "id": plan.round.id,
+            "name": plan.round.name,
+            "date": _iso(plan.round.round_date),
+        },
+        "version": run.version,
+        "ran_at": _iso(run.ran_at),
+        "ran_by": run.ran_by.username if run.ran_by else None,
+        "policy_id": run.policy_id,
+        "policy": run.policy,
+        "transitions": [
+            {
+                "id": t.id,
+                "from": t.from_status.value if t.from_status else None,
+                "to": t.to_status.value,
+                "by": t.actor.username if t.actor else None,
+                "at": _iso(t.at),
+                "comment": t.comment,
+                "version": t.run_version,
+            }
+            for t in transitions
+        ],
+        "lines": [
+            {
+                "id": line.id,
+                "recipient_id": line.recipient_id,
+                "recipient": line.recipient.name,
+                "lot_id": line.lot_id,
+                "lot": line.lot.lot_number,
+                "quantity": line.quantity,
+            }
+            for line in sorted(run.lines, key=lambda line: line.id)
+        ],
+        "issue_entries": [
+            {"line": line_id, "seq": e.seq, "hash": e.hash, "quantity": e.quantity}
+            for line_id, e in sorted(entries.items(), key=lambda item: item[1].seq)
+        ]
+        if issued
+        else [],
+    }
+
+
+def canonical(record: dict) -> str:
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# Monospaced line layout ---------------------------------------------------------------------
+# WeasyPrint spends most of its time on boxes: a table cell is several boxes, so a 1,000-line
+# table takes many seconds. Each plan line is printed as one line of monospaced text (a CJK
+# character is two columns wide), in one <pre> per recipient: a handful of boxes per recipient.
+
+
+def width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def fit(text: str, columns: int, right: bool = False) -> str:
+    """`text` padded (or cut, with an ellipsis) to exactly `columns` display columns."""
+    text = str(text)
+    if width(text) > columns:
+        cut = ""
+        for char in text:
+            if width(cut + char) > columns - 1:
+                break
+            cut += char
+        text = cut + "…"
+    padding = " " * (columns - width(text))
+    return padding + text if right else text + padding
+
+
+LINE_COLUMNS = (("seq", 7, True), ("lot", 20, False), ("maker", 26, False))
+LINE_COLUMNS += (("certificates", 24, False), ("pieces", 9, True), ("boxes", 11, True))
+LINE_COLUMNS += (("hash", 64, False),)
+
+
+# Lines per <pre> block, measured (bench/pdf.py): WeasyPrint breaks a <pre> line by line, handing
+# Pango the rest of the block each time, so long blocks cost more than the boxes of short ones.
+LINES_PER_BLOCK = 4
+
+
+def format_row(values: dict) -> str:
+    return "  ".join(fit(values.get(name, ""), cols, right) for name, cols, right in LINE_COLUMNS)
+
+
+def boxes_text(quantity: int, per_box: int) -> str:
+    boxes, rest = divmod(quantity, per_box)
+    return f"{boxes}" if not rest else f"{boxes}+{rest}"
+
+
+# The template's context ---------------------------------------------------------------------
+
+
+@dataclass
+class RecipientGroup:
+    name: str
+    tier: int
+    district: str
+    category: str
+    rows: list[str] = field(default_factory=list)
+    pieces: int = 0
+
+
+def _step(transitions, status: PlanStatus, last: bool = True):
+    found = [t for t in transitions if t.to_status is status]
+    return (found[-1] if last else found[0]) if found else None
+
+
+def plan_context(plan: Plan, record: dict, content_sha256: str, english: bool) -> dict:
+    """Everything the PDF template prints (in the language being rendered)."""
+    run = plan.current_run
+    wanted = {t["id"] for t in record["transitions"]}
+    transitions = [t for t in plan.transitions if t.id in wanted]
+    lot_ids = sorted({line.lot_id for line in run.lines})
+    lots = {lot.id: lot for lot in db.session.scalars(sa.select(Lot).where(Lot.id.in_(lot_ids)))}
+    certificates = certificate_numbers(lot_ids)
+    entries = {e["line"]: e for e in record["issue_entries"]}
+    header = format_row(
+        {
+            "seq": "#",
+            "lot": "Lot" if english else "批号",
+            "maker": "Maker" if english else "生产企业",
+            "certificates": "Certificates" if english else "证书编号",
+            "pieces": "Pieces" if english else "数量(只)",
+            "boxes": "Boxes" if english else "箱数",
+            "hash": "Ledger entry hash" if english else "台账记录哈希 (issue entry SHA-256)",
+        }
+    )
+    groups: dict[int, RecipientGroup] = {}
+    lot_pieces: dict[int, int] = {}
+    ordered = sorted(run.lines, key=lambda x: (x.recipient.tier, x.recipient.name, x.id))
+    for number, line in enumerate(ordered, start=1):
+        r = line.recipient
+        group = groups.setdefault(
+            r.id, RecipientGroup(r.name, r.tier, r.district, r.category.label)
+        )
+        lot = lots[line.lot_id]
+        entry = entries.get(line.id)
+        group.rows.append(
+            format_row(
+                {
+                    "seq": number,
+                    "lot": lot.lot_number,
+                    "maker": lot.product.maker,
+                    "certificates": ", ".join(certificates.get(lot.id, [])) or "—",
+                    "pieces": f"{line.quantity:,}",
+                    "boxes": boxes_text(line.quantity, lot.pieces_per_box),
+                    "hash": f"{entry['hash']}" if entry else "—",
+                }
+            )
+        )
+        group.pieces += line.quantity
+        lot_pieces[lot.id] = lot_pieces.get(lot.id, 0) + line.quantity
+    grade_names = {g.code: g for g in db.session.scalars(sa.select(Grade))}
+    subtotal = "Subtotal" if english else "小计"
+    text_lines: list[str] = []
+    full = width(header.rstrip())
+    for group in groups.values():
+        title = f"■ {group.name} · {TIER_LABELS.get(group.tier, group.tier)} · {group.category}"
+        title += f" · {group.district}" if group.district else ""
+        total = f"{subtotal} {group.pieces:,}"
+        text_lines.append(fit(title, max(full - width(total) - 2, 20)) + "  " + total)
+        text_lines.extend(group.rows)
+    chunks = [
+        "\n".join(text_lines[i : i + LINES_PER_BLOCK])
+        for i in range(0, len(text_lines), LINES_PER_BLOCK)
+    ]
+    return {
+        "plan": plan,
+        "run": run,
+        "record": record,
+        "content_sha256": content_sha256,
+        "english": english,
+        "drafted": _step(transitions, PlanStatus.DRAFT, last=False),
+        "submitted": _step(transitions, PlanStatus.SUBMITTED),
+        "approved": _step(transitions, PlanStatus.APPROVED),
+        "issued": _step(transitions, PlanStatus.ISSUED),
+        "transitions": transitions,
+        "groups": list(groups.values()),
+        "line_header": header,
+        "line_blocks": chunks,
+        "lots": [
+            (lots[i], certificates.get(i, []), lot_pieces.get(i, 0)) for i in lot_ids if i in lots
+        ],
+        "total_pieces": sum(line.quantity for line in run.lines),
+        "line_count": len(run.lines),
+        "tiers": run.result.get("tiers", []),
+        "tier_labels": TIER_LABELS,
+        "chart": tier_chart(run.result.get("tiers", []), english),
+        "usage": plans.grade_usage(run),
+        "grade_names": grade_names,
+        "printed_at": now_utc(),
+    }
+
+
+# Rendering and the store --------------------------------------------------------------------
+
+
+def pdf_folder() -> Path:
+    folder = Path(current_app.instance_path) / "pdf"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _render_html(plan: Plan, record: dict, content_sha256: str, language: str) -> str:
+    with force_locale(language):
+        context = plan_context(plan, record, content_sha256, english=language == "en")
+        return render_template("audit/plan_pdf.html", **context)
+
+
+def render_plan_html(plan: Plan, language: str = "zh") -> str:
+    """The HTML of the plan's PDF as it would be rendered now (for the bench and tests)."""
+    record = plan_record(plan)
+    return _render_html(plan, record, sha256_text(canonical(record)), language)
+
+
+def plan_document(plan: Plan, language: str, actor_id: int | None) -> PlanDocument:
+    """The stored PDF of the plan's current record in `language`, rendered the first time.
+
+    Flushes, never commits."""
+    if plan.status not in PRINTABLE:
+        raise ServiceError("only approved or issued plans are printed")
+    if language not in LANGUAGES:
+        language = LANGUAGES[0]
+    last = max((t.id for t in plan.transitions), default=None)
+    record = plan_record(plan, last)
+    text = canonical(record)
+    content_sha256 = sha256_text(text)
+    found = db.session.scalar(
+        sa.select(PlanDocument).where(
+            PlanDocument.content_sha256 == content_sha256, PlanDocument.language == language
+        )
+    )
+    if found is not None and (pdf_folder() / found.filename).is_file():
+        return found
+    html = _render_html(plan, record, content_sha256, language)
+    rendered = render_pdf(
+        html,
+        base_url=current_app.root_path,
+        in_child=current_app.config.get("PDF_RENDER_IN_CHILD", True),
+    )
+    file_sha256 = sha256_bytes(rendered.pdf)
+    filename = f"{plan.number}-v{plan.current_run.version}-{language}-{file_sha256[:16]}.pdf"
+    path = pdf_folder() / filename
+    temporary = path.with_suffix(".part")
+    temporary.write_bytes(rendered.pdf)
+    temporary.replace(path)
+    if found is not None:  # the file went missing from the store: put the new one in its place
+        found.file_sha256, found.filename = file_sha256, filename
+        found.size, found.pages = len(rendered.pdf), rendered.pages
+        db.session.flush()
+        return found
+    document = PlanDocument(
+        plan_id=plan.id,
+        run_version=plan.current_run.version,
+        language=language,
+        content_sha256=content_sha256,
+        content=text,
+        last_transition_id=last,
+        file_sha256=file_sha256,
+        filename=filename,
+        size=len(rendered.pdf),
+        pages=rendered.pages,
+        created_by_id=actor_id,
+    )
+    try:
+        with db.session.begin_nested():  # two first downloads at once: the other one wins
+            db.session.add(document)
+    except sa.exc.IntegrityError:
+        return db.session.scalar(
+            sa.select(PlanDocument).where(
+                PlanDocument.content_sha256 == content_sha256, PlanDocument.language == language
+            )
+        )
+    return document
+
+
+def record_download(document: PlanDocument, user_id: int | None) -> DocumentDownload:
+    download = DocumentDownload(document_id=document.id, user_id=user_id)
+    db.session.add(download)
+    db.session.flush()
+    return download
+
+
+def documents_of(plan_id: int) -> list[PlanDocument]:
+    return list(
+        db.session.scalars(
+            sa.select(PlanDocument)
+            .where(PlanDocument.plan_id == plan_id)
+            .order_by(PlanDocument.id.desc())
+        )
+    )
+
+
+def document_path(document: PlanDocument) -> Path:
+    return pdf_folder() / document.filename
+
+
+def transitions_after(plan_id: int, transition_id: int | None) -> int:
+    query = sa.select(sa.func.count(PlanTransition.id)).where(PlanTransition.plan_id == plan_id)
+    if transition_id is not None:
+        query = query.where(PlanTransition.id > transition_id)
+    return db.session.scalar(query) or 0
+
+
+def issue_entry_seqs(record: dict) -> list[int]:
+    return [e["seq"] for e in record.get("issue_entries", [])]
+
+
+def stored_entries(seqs: list[int]) -> dict[int, LedgerEntry]:
+    if not seqs:
+        return {}
+    return {
+        e.seq: e
+        for e in db.session.scalars(sa.select(LedgerEntry).where(LedgerEntry.seq.in_(seqs)))
+    }

@@ -1,0 +1,67 @@
+"""Stored audit documents and their downloads.
+
+An allocation PDF is rendered once for a given content (the canonical record of the plan's
+lines, approvals and issue entries) and language, stored under `instance/pdf/`, and served
+from there afterwards. `content_sha256` is printed in the PDF's footer; `file_sha256` is the
+hash of the stored file itself, so that the verification page accepts the genuine file and
+refuses one that differs by a single byte.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import UTCDateTime, now_utc
+from extensions import db
+
+
+class PlanDocument(db.Model):
+    __tablename__ = "audit_plan_documents"
+    __table_args__ = (
+        sa.UniqueConstraint("content_sha256", "language", name="uq_plan_documents_content_lang"),
+        sa.UniqueConstraint("file_sha256", name="uq_plan_documents_file_sha256"),
+        sa.CheckConstraint("language IN ('zh', 'en')", name="language_known"),
+        sa.CheckConstraint("size > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("allocation_plans.id"), nullable=False, index=True
+    )
+    run_version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    language: Mapped[str] = mapped_column(sa.String(5), nullable=False)
+    # SHA-256 of `content` (the canonical JSON record), printed in the footer.
+    content_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    content: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    # The last plan transition the record includes (later ones make a newer document).
+    last_transition_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    file_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    # File name under instance/pdf/.
+    filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    size: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    pages: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+    plan = relationship("Plan")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    downloads: Mapped[list["DocumentDownload"]] = relationship(
+        back_populates="document", order_by="DocumentDownload.id"
+    )
+
+
+class DocumentDownload(db.Model):
+    """Who downloaded a stored document, and when (the system's own audit trail)."""
+
+    __tablename__ = "audit_document_downloads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("audit_plan_documents.id"), nullable=False, index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    document: Mapped[PlanDocument] = relationship(back_populates="downloads")
+    user = relationship("User")

@@ -1,0 +1,287 @@
+"""The daily report (日报表), the recall report of a lot, and the exports (CSV / XLSX).
+
+Read-only queries over the ledger; times are stored in UTC and a "day" is the city's local
+calendar day (`BABEL_DEFAULT_TIMEZONE`)."""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from openpyxl import Workbook
+
+from allocation.models import Plan, PlanLine, PlanRun, Recipient, Round
+from extensions import db
+from ledger.models import Bucket, EntryKind, LedgerEntry
+from ledger.queries import lot_recipients
+from ledger.services import _zone
+from procurement.models import Grade, Lot, Product
+
+
+def local_bounds(since: date, until: date) -> tuple[datetime, datetime]:
+    """UTC-comparable bounds of the local days since..until (inclusive)."""
+    zone = _zone()
+    return (
+        datetime.combine(since, time.min, tzinfo=zone),
+        datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone),
+    )
+
+
+# Daily report -------------------------------------------------------------------------------
+
+DAILY_KINDS = (
+    EntryKind.RECEIPT,
+    EntryKind.RELEASE,
+    EntryKind.REJECT,
+    EntryKind.HOLD,
+    EntryKind.UNHOLD,
+    EntryKind.ISSUE,
+    EntryKind.REVERSAL,
+    EntryKind.WRITE_OFF,
+    EntryKind.ADJUSTMENT,
+)
+
+
+@dataclass
+class DailyGrade:
+    grade: Grade
+    moves: dict[EntryKind, int] = field(default_factory=dict)
+    stock: dict[Bucket, int] = field(default_factory=dict)
+
+
+@dataclass
+class DailyReport:
+    day: date
+    grades: list[DailyGrade]
+    entries: int
+
+    def total_move(self, kind: EntryKind) -> int:
+        return sum(g.moves.get(kind, 0) for g in self.grades)
+
+    def total_stock(self, bucket: Bucket) -> int:
+        return sum(g.stock.get(bucket, 0) for g in self.grades)
+
+
+def daily_report(day: date) -> DailyReport:
+    """Pieces moved on `day` per grade and kind, and stock per grade and status at its end."""
+    start, end = local_bounds(day, day)
+    grade_of = (
+        sa.select(LedgerEntry.kind, Product.grade_id, sa.func.sum(LedgerEntry.quantity))
+        .join(Lot, LedgerEntry.lot_id == Lot.id)
+        .join(Product, Lot.product_id == Product.id)
+        .where(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)
+        .group_by(LedgerEntry.kind, Product.grade_id)
+    )
+    moves: dict[int, dict[EntryKind, int]] = {}
+    for kind, grade_id, quantity in db.session.execute(grade_of):
+        moves.setdefault(grade_id, {})[EntryKind(kind)] = int(quantity or 0)
+    count = db.session.scalar(
+        sa.select(sa.func.count(LedgerEntry.seq)).where(
+            LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end
+        )
+    )
+    stock = stock_at(end)
+    by_grade: dict[int, dict[Bucket, int]] = {}
+    for (grade_id, _lot_id, bucket), quantity in stock.items():
+        buckets = by_grade.setdefault(grade_id, {})
+        buckets[bucket] = buckets.get(bucket, 0) + quantity
+    grades = db.session.scalars(sa.select(Grade).order_by(Grade.id))
+    rows = [
+        DailyGrade(g, moves.get(g.id, {}), by_grade.get(g.id, {}))
+        for g in grades
+        if g.id in moves or any(by_grade.get(g.id, {}).values())
+    ]
+    return DailyReport(day, rows, count or 0)
+
+
+def stock_at(end: datetime) -> dict[tuple[int, int, Bucket], int]:
+    """Pieces per (grade id, lot id, bucket) from the entries that occurred before `end`."""
+    result: dict[tuple[int, int, Bucket], int] = {}
+    for column, sign in ((LedgerEntry.to_bucket, 1), (LedgerEntry.from_bucket, -1)):
+        rows = db.session.execute(
+            sa.select(
+                Product.grade_id, LedgerEntry.lot_id, column, sa.func.sum(LedgerEntry.quantity)
+            )
+            .join(Lot, LedgerEntry.lot_id == Lot.id)
+            .join(Product, Lot.product_id == Product.id)
+            .where(LedgerEntry.occurred_at < end, column.is_not(None))
+            .group_by(Product.grade_id, LedgerEntry.lot_id, column)
+        )
+        for grade_id, lot_id, bucket, quantity in rows:
+            key = (grade_id, lot_id, Bucket(bucket))
+            result[key] = result.get(key, 0) + sign * int(quantity or 0)
+    return {key: value for key, value in result.items() if value}
+
+
+# Recall report ------------------------------------------------------------------------------
+
+
+@dataclass
+class RecallReport:
+    lot: Lot
+    receipts: list  # ledger.queries.Receipt
+    entries: list[LedgerEntry]
+
+    @property
+    def total(self) -> int:
+        return sum(r.quantity for r in self.receipts)
+
+
+def recall_report(lot: Lot) -> RecallReport:
+    entries = list(
+        db.session.scalars(
+            sa.select(LedgerEntry)
+            .where(
+                LedgerEntry.lot_id == lot.id,
+                LedgerEntry.recipient_id.is_not(None),
+            )
+            .order_by(LedgerEntry.seq)
+        )
+    )
+    return RecallReport(lot, lot_recipients(lot.id), entries)
+
+
+# Exports ------------------------------------------------------------------------------------
+
+DATASETS = ("ledger", "plan_lines", "stock")
+
+
+def _safe(value):
+    """Spreadsheet formula injection: text starting with = + - @ is written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _iso(value) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def export_rows(dataset: str, since: date, until: date) -> tuple[list[str], list[list]]:
+    """(header, rows) of a dataset for the local days since..until."""
+    start, end = local_bounds(since, until)
+    if dataset == "ledger":
+        header = [
+            "seq", "occurred_at_utc", "recorded_at_utc", "kind", "lot_number", "grade",
+            "from_bucket", "to_bucket", "quantity", "recipient", "document_type", "document_id",
+            "document_ref", "actor", "reason", "reverses_seq", "prev_hash", "hash",
+        ]  # fmt: skip
+        entries = db.session.scalars(
+            sa.select(LedgerEntry)
+            .where(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)
+            .order_by(LedgerEntry.seq)
+        )
+        rows = [
+            [
+                e.seq,
+                _iso(e.occurred_at),
+                _iso(e.recorded_at),
+                e.kind.value,
+                e.lot.lot_number,
+                e.lot.grade.code,
+                e.from_bucket.value if e.from_bucket else "",
+                e.to_bucket.value if e.to_bucket else "",
+                e.quantity,
+                e.recipient.name if e.recipient else "",
+                e.document_type or "",
+                e.document_id if e.document_id is not None else "",
+                e.document_ref or "",
+                e.actor.username if e.actor else "",
+                e.reason,
+                e.reverses_seq if e.reverses_seq is not None else "",
+                e.prev_hash,
+                e.hash,
+            ]  # fmt: skip
+            for e in entries
+        ]
+        return header, rows
+    if dataset == "plan_lines":
+        header = [
+            "plan", "status", "round", "round_date", "version", "recipient", "tier", "lot_number",
+            "grade", "maker", "quantity", "pieces_per_box",
+        ]  # fmt: skip
+        query = (
+            sa.select(Plan, PlanRun, PlanLine)
+            .join(Round, Plan.round_id == Round.id)
+            .join(PlanRun, PlanRun.plan_id == Plan.id)
+            .join(PlanLine, PlanLine.run_id == PlanRun.id)
+            .where(Round.round_date >= since, Round.round_date <= until)
+            .order_by(Plan.number, PlanRun.version, PlanLine.id)
+        )
+        rows = []
+        for plan, run, line in db.session.execute(query):
+            if run is not plan.current_run:
+                continue
+            rows.append(
+                [
+                    plan.number,
+                    plan.status.value,
+                    plan.round.name,
+                    _iso(plan.round.round_date),
+                    run.version,
+                    line.recipient.name,
+                    line.recipient.tier,
+                    line.lot.lot_number,
+                    line.lot.grade.code,
+                    line.lot.product.maker,
+                    line.quantity,
+                    line.lot.pieces_per_box,
+                ]  # fmt: skip
+            )
+        return header, rows
+    if dataset == "stock":
+        header = ["as_of_local_date", "grade", "lot_number", "maker", "expiry", "bucket", "pieces"]
+        stock = stock_at(end)
+        lots = {
+            lot.id: lot
+            for lot in db.session.scalars(
+                sa.select(Lot).where(Lot.id.in_({lot_id for _, lot_id, _ in stock}))
+            )
+        }
+        rows = [
+            [
+                _iso(until),
+                lots[lot_id].grade.code,
+                lots[lot_id].lot_number,
+                lots[lot_id].product.maker,
+                _iso(lots[lot_id].expiry_date),
+                bucket.value,
+                quantity,
+            ]  # fmt: skip
+            for (grade_id, lot_id, bucket), quantity in sorted(
+                stock.items(),
+                key=lambda item: (item[0][0], lots[item[0][1]].lot_number, item[0][2]),
+            )
+        ]
+        return header, rows
+    raise ValueError(f"unknown dataset {dataset}")
+
+
+def to_csv(header: list[str], rows: list[list]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_safe(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel reads it as UTF-8
+
+
+def to_xlsx(header: list[str], rows: list[list], title: str) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_safe(value) for value in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def recipients_of(lot_id: int) -> list[Recipient]:
+    return [r.recipient for r in lot_recipients(lot_id)]
+
+
+def timezone_name() -> str:
+    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")

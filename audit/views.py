@@ -1,0 +1,227 @@
+"""Audit pages: the allocation PDF (stored, downloads recorded), verification of documents and
+of the ledger, the daily report, the recall report and the exports.
+
+Everything here reads. The auditor's only "writes" are the system's own records: the first
+download of a plan's PDF stores the rendered file, and every download is logged (who, when)."""
+
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from accounts.guards import roles_required, signed_in
+from accounts.models import Role
+from allocation.models import Plan
+from core.errors import ServiceError
+from core.nav import NavItem
+from extensions import db
+from ledger.services import local_today
+from ledger.verify import verify as verify_ledger
+from procurement.models import Lot
+
+from . import documents, reports, verification
+from .forms import VerifyUploadForm
+from .models import PlanDocument  # noqa: F401  (the models are known to the migrations)
+from .render import render_pdf
+
+bp = Blueprint("audit", __name__)
+
+
+@bp.app_context_processor
+def audit_helpers():
+    from ledger.models import Bucket
+
+    return {"bucket_list": lambda: list(Bucket)}
+
+
+NAV = [
+    NavItem("audit.verify", _l("Verify documents")),
+    NavItem("audit.daily", _l("Daily report")),
+    NavItem("audit.exports", _l("Exports")),
+]
+AUDITORS = (Role.AUDITOR, Role.ADMIN)
+
+
+def _language() -> str:
+    wanted = request.args.get("lang", "")
+    if wanted in documents.LANGUAGES:
+        return wanted
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def _pdf_response(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f"attachment; filename={filename}",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _render(template: str, **context) -> bytes:
+    html = render_template(template, **context)
+    return render_pdf(
+        html,
+        base_url=current_app.root_path,
+        in_child=current_app.config.get("PDF_RENDER_IN_CHILD", True),
+    ).pdf
+
+
+# The allocation PDF -------------------------------------------------------------------------
+
+
+@bp.route("/plans/<int:plan_id>/pdf")
+@signed_in
+def plan_pdf(plan_id: int):
+    """The stored PDF of an approved or issued plan (rendered on its first download)."""
+    plan = db.get_or_404(Plan, plan_id)
+    if plan.status not in documents.PRINTABLE or plan.current_run is None:
+        return render_template("audit/not_printable.html", plan=plan)
+    document = documents.plan_document(plan, _language(), current_user.id)
+    documents.record_download(document, current_user.id)
+    db.session.commit()
+    data = documents.document_path(document).read_bytes()  # served from the store
+    return _pdf_response(data, document.filename)
+
+
+# Verification -------------------------------------------------------------------------------
+
+
+def _verify_page(form: VerifyUploadForm, check=None, error=None, typed: str = "", status=200):
+    return (
+        render_template(
+            "audit/verify.html",
+            form=form,
+            check=check,
+            error=error,
+            typed=typed,
+            result=verify_ledger(),
+        ),
+        status,
+    )
+
+
+@bp.route("/audit/verify")
+@roles_required(*AUDITORS)
+def verify():
+    """Type a SHA-256 (the footer's, or the file's), or upload the PDF (the POST below)."""
+    typed = request.args.get("sha256", "")
+    form = VerifyUploadForm(formdata=None)
+    if not typed.strip():
+        return _verify_page(form)
+    try:
+        check = verification.check_hash(verification.normalise_hash(typed))
+    except ServiceError as error:
+        return _verify_page(form, error=error.message, typed=typed, status=400)
+    return _verify_page(form, check=check, typed=typed)
+
+
+@bp.route("/audit/verify", methods=["POST"])
+@roles_required(*AUDITORS)
+def verify_upload():
+    """Reads the uploaded file and answers; nothing is stored or changed."""
+    form = VerifyUploadForm()
+    if not form.validate_on_submit():
+        return _verify_page(form, status=400)
+    with form.pdf.data.stream as stream:
+        data = stream.read(verification.MAX_UPLOAD + 1)
+    try:
+        if len(data) > verification.MAX_UPLOAD:
+            raise ServiceError(_l("The file is larger than the allowed size."))
+        check = verification.check_pdf(data)
+    except ServiceError as error:
+        return _verify_page(form, error=error.message, status=400)
+    return _verify_page(form, check=check)
+
+
+# Daily report and recall --------------------------------------------------------------------
+
+
+def _day_arg() -> date:
+    try:
+        return date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        return local_today()
+
+
+@bp.route("/audit/daily")
+@signed_in
+def daily():
+    day = _day_arg()
+    return render_template(
+        "audit/daily.html", report=reports.daily_report(day), kinds=reports.DAILY_KINDS
+    )
+
+
+@bp.route("/audit/daily.pdf")
+@signed_in
+def daily_pdf():
+    day = _day_arg()
+    data = _render(
+        "audit/daily_pdf.html",
+        report=reports.daily_report(day),
+        kinds=reports.DAILY_KINDS,
+        english=_language() == "en",
+    )
+    return _pdf_response(data, f"baogong-daily-{day.isoformat()}.pdf")
+
+
+@bp.route("/lots/<int:lot_id>/recall.pdf")
+@signed_in
+def recall_pdf(lot_id: int):
+    lot = db.get_or_404(Lot, lot_id)
+    data = _render(
+        "audit/recall_pdf.html", report=reports.recall_report(lot), english=_language() == "en"
+    )
+    return _pdf_response(data, f"baogong-recall-{lot.id}.pdf")
+
+
+# Exports ------------------------------------------------------------------------------------
+
+
+def _period() -> tuple[date, date]:
+    today = local_today()
+    try:
+        since = date.fromisoformat(request.args.get("since", ""))
+    except ValueError:
+        since = today - timedelta(days=30)
+    try:
+        until = date.fromisoformat(request.args.get("until", ""))
+    except ValueError:
+        until = today
+    if until < since:
+        since, until = until, since
+    return since, until
+
+
+@bp.route("/audit/exports")
+@signed_in
+def exports():
+    since, until = _period()
+    return render_template(
+        "audit/exports.html", since=since, until=until, datasets=reports.DATASETS
+    )
+
+
+@bp.route("/audit/exports/<any(ledger, plan_lines, stock):dataset>.<any(csv, xlsx):fmt>")
+@signed_in
+def export(dataset: str, fmt: str):
+    since, until = _period()
+    header, rows = reports.export_rows(dataset, since, until)
+    name = f"baogong-{dataset}-{since.isoformat()}-{until.isoformat()}.{fmt}"
+    if fmt == "xlsx":
+        data = reports.to_xlsx(header, rows, dataset)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data = reports.to_csv(header, rows)
+        mimetype = "text/csv; charset=utf-8"
+    if not data:
+        abort(404)
+    return Response(
+        data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"}
+    )

@@ -1,0 +1,96 @@
+"""Seconds and peak memory to render allocation PDFs of 100, 1,000 and 5,000 lines.
+
+    /work/main/.venv/bin/python bench/pdf.py [sizes...]
+
+Builds a plan of the wanted size in a throwaway SQLite database (recipients, lots, a round,
+a plan run, approved and issued), renders its HTML with the app's template, then renders the
+PDF exactly as the app does: in a child process (`audit.render`), whose peak resident memory is
+reported, so that the figure is what one download costs the server. Target: 1,000 lines < 4 s.
+"""
+
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def build(size: int):
+    from flask_migrate import upgrade
+
+    from allocation import plans, services
+    from allocation.models import Recipient
+    from app import create_app
+    from extensions import db
+    from ledger import services as ledger
+    from procurement import services as catalog
+
+    folder = tempfile.mkdtemp(prefix="baogong-bench-pdf-")
+    app = create_app(
+        {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db"},
+        instance_path=folder,
+    )
+    with app.app_context():
+        upgrade()
+        grade = catalog.find_grade("surgical")
+        lots = []
+        for i in range(20):
+            product = catalog.product_for(grade, f"医疗用品股份有限公司{i:02d}", "平面耳挂式", 50)
+            lot = catalog.create_lot(product, f"BENCH-{i:03d}", 10_000_000, "domestic_medical")
+            ledger.receive(lot, None)
+            ledger.release(lot, None)
+            lots.append(lot)
+        # Each request draws on ~1 lot; lines ≈ requests when stock is plentiful. To reach the
+        # wanted number of lines, requests are spread so that FEFO splits some across lots.
+        found = services.create_round(f"基准 {size}", date(2026, 2, 10), None)
+        recipients = []
+        for i in range(size):
+            r = Recipient(name=f"基准单位{i:05d}", category="hospital" if i % 3 else "pharmacy")
+            db.session.add(r)
+            recipients.append(r)
+        db.session.flush()
+        services.add_requests(
+            found,
+            [
+                services.RequestInput(r.id, grade.id, 5_000 + (i % 7) * 50)
+                for i, r in enumerate(recipients)
+            ],
+            None,
+        )
+        plan = plans.create_plan(found, None)
+        plans.submit(plan, None)
+        plans.approve(plan, None)
+        plans.issue(plan, None)  # the issue entries' hashes are printed too
+        db.session.commit()
+        return app, plan.id
+
+
+def main(sizes: list[int]) -> None:
+    from allocation.models import Plan
+    from audit import documents
+    from audit.render import render_pdf
+    from extensions import db
+
+    print(f"{'lines':>6} {'pages':>6} {'html s':>7} {'pdf s':>7} {'peak MiB':>9} {'size KiB':>9}")
+    for size in sizes:
+        app, plan_id = build(size)
+        with app.app_context(), app.test_request_context():
+            plan = db.session.get(Plan, plan_id)
+            lines = len(plan.current_run.lines)
+            started = time.perf_counter()
+            html = documents.render_plan_html(plan, "zh")
+            html_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        rendered = render_pdf(html, base_url=app.root_path)
+        seconds = time.perf_counter() - started
+        print(
+            f"{lines:>6} {rendered.pages:>6} {html_seconds:>7.2f} {seconds:>7.2f} "
+            f"{rendered.peak_kib / 1024:>9.0f} {len(rendered.pdf) / 1024:>9.0f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [100, 1000, 5000])

@@ -1,0 +1,55 @@
+"""The auditor's journey in a real browser: sign in, open the demo's issued plan, download its
+PDF (Chinese), verify the file on the verification page, and see a changed copy refused."""
+
+import re
+import subprocess
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import SCREENSHOTS
+from tests.e2e.test_login_journey import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_auditor_downloads_and_verifies_the_issued_plan(new_page, screenshot, tmp_path):
+    page = new_page("zh-CN")
+    sign_in(page, "auditor")
+    page.get_by_role("link", name="调配方案", exact=True).first.click()
+    page.get_by_role("link", name="DP-2026-001").first.click()
+    expect(page.get_by_role("heading", name=re.compile("DP-2026-001"))).to_be_visible()
+    screenshot(page, "audit-plan-zh")
+
+    with page.expect_download() as download_info:
+        page.get_by_test_id("pdf-zh").click()
+    pdf = tmp_path / "plan.pdf"
+    download_info.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "DP-2026-001" in text and "调配方案" in text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "3", str(pdf), SCREENSHOTS / "audit-pdf"],
+        check=True,
+    )
+
+    page.get_by_role("link", name="核验文件").click()
+    page.set_input_files("input[type=file]", str(pdf))
+    page.get_by_test_id("verify-upload").click()
+    expect(page.get_by_test_id("verdict-text")).to_contain_text("真实有效")
+    expect(page.get_by_test_id("verdict-text")).to_contain_text("DP-2026-001")
+    expect(page.get_by_text(re.compile("哈希链完好|Chain intact|链"))).not_to_have_count(0)
+    screenshot(page, "audit-verify-genuine-zh")
+
+    changed = bytearray(pdf.read_bytes())
+    changed[len(changed) // 2] ^= 0x01
+    altered = tmp_path / "altered.pdf"
+    altered.write_bytes(bytes(changed))
+    page.set_input_files("input[type=file]", str(altered))
+    page.get_by_test_id("verify-upload").click()
+    expect(page.get_by_test_id("verdict-text")).to_contain_text("不真实")
+    screenshot(page, "audit-verify-altered-zh")
+    assert page.console_errors == []

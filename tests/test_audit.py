@@ -1,0 +1,275 @@
+"""Audit documents: the allocation PDF (text, Chinese glyphs, totals, stored once, downloads
+recorded), verification of genuine and altered files, the daily and recall reports, exports."""
+
+import csv
+import io
+import subprocess
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from accounts.models import Role, User
+from allocation import plans
+from allocation.models import Plan, Round
+from audit import documents
+from audit.models import DocumentDownload, PlanDocument
+from audit.render import render_pdf
+from extensions import db
+from ledger.queries import lot_recipients
+
+EN = {"Accept-Language": "en"}
+
+
+@pytest.fixture
+def issued_plan(app, make_user, make_lot, make_recipient, make_round):
+    """Two lots, three recipients (one per tier); the plan drafted, approved and issued."""
+    alloc = make_user("alloc", Role.ALLOCATOR)
+    appr = make_user("appr", Role.APPROVER)
+    [  # two lots
+        make_lot("surgical", 1000, lot_number="LOT-甲-001", pieces_per_box=50),
+        make_lot("surgical", 500, lot_number="LOT-B-002", maker="振德医疗用品股份有限公司"),
+    ]
+    people = {
+        "hospital": make_recipient("乐昌市人民医院", "hospital"),
+        "water": make_recipient("自来水公司", "water"),
+        "pharmacy": make_recipient("大参林药店", "pharmacy"),
+    }
+    round_id = make_round(
+        [
+            (people["hospital"], "surgical", 700),
+            (people["water"], "surgical", 400),
+            (people["pharmacy"], "surgical", 600),
+        ]
+    )
+    with app.app_context():
+        plan = plans.create_plan(db.session.get(Round, round_id), alloc)
+        plans.submit(plan, alloc)
+        plans.approve(plan, appr)
+        plans.issue(plan, alloc)
+        db.session.commit()
+        total = sum(line.quantity for line in plan.current_run.lines)
+        numbers = [line.lot.lot_number for line in plan.current_run.lines]
+        return {"id": plan.id, "number": plan.number, "total": total, "lots": set(numbers)}
+
+
+def _text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, check=True, text=True
+    ).stdout
+
+
+def _download(client, plan_id, lang="zh"):
+    response = client.get(f"/plans/{plan_id}/pdf?lang={lang}")
+    assert response.status_code == 200, response.status_code
+    assert response.mimetype == "application/pdf"
+    return response.get_data()
+
+
+def test_plan_pdf_lists_plan_recipients_lots_and_totals(
+    app, client, signed_in, issued_plan, tmp_path
+):
+    signed_in(Role.AUDITOR)
+    pdf = _download(client, issued_plan["id"])
+    text = _text(pdf, tmp_path)
+    assert issued_plan["number"] in text
+    for name in ("乐昌市人民医院", "自来水公司", "大参林药店"):
+        assert name in text
+    for number in issued_plan["lots"]:
+        assert number in text
+    assert f"{issued_plan['total']:,}" in text or str(issued_plan["total"]) in text
+    assert "调配方案" in text and "审批" in text  # Chinese headings round-trip
+    assert "第1页共" in text.replace(" ", "")
+    with app.app_context():
+        document = db.session.scalar(sa.select(PlanDocument))
+        entries = plans.issue_entries(db.session.get(Plan, issued_plan["id"]))
+        assert entries and all(e.hash in text.replace("\n", "") for e in entries)
+        assert document.content_sha256 in text
+        assert document.file_sha256 == documents.sha256_bytes(pdf)
+
+
+def test_pdf_embeds_the_cjk_fonts(client, signed_in, issued_plan, tmp_path):
+    signed_in(Role.AUDITOR)
+    path = tmp_path / "plan.pdf"
+    path.write_bytes(_download(client, issued_plan["id"]))
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    assert "Noto-Sans-CJK-SC" in fonts
+    assert all(" yes yes " in line for line in fonts.splitlines()[2:])  # embedded, subset
+
+
+def test_english_version(client, signed_in, issued_plan, tmp_path):
+    signed_in(Role.AUDITOR)
+    text = _text(_download(client, issued_plan["id"], "en"), tmp_path)
+    assert "Allocation plan" in text and "Approval chain" in text
+    assert "Page" not in text or "第" in text  # page numbers stay "第 x 页 共 y 页"
+    assert "乐昌市人民医院" in text
+
+
+def test_pdf_is_stored_once_and_every_download_recorded(app, client, signed_in, issued_plan):
+    signed_in(Role.AUDITOR)
+    first = _download(client, issued_plan["id"])
+    second = _download(client, issued_plan["id"])
+    assert first == second
+    with app.app_context():
+        stored = db.session.scalars(sa.select(PlanDocument)).all()
+        assert len(stored) == 1
+        assert documents.document_path(stored[0]).read_bytes() == first
+        assert str(documents.document_path(stored[0])).startswith(app.instance_path)
+        downloads = db.session.scalars(sa.select(DocumentDownload)).all()
+        auditor = db.session.scalar(sa.select(User).where(User.username == "user-auditor"))
+        assert [d.user_id for d in downloads] == [auditor.id, auditor.id]
+
+
+def test_draft_plan_has_no_pdf(app, client, signed_in, make_lot, make_recipient, make_round):
+    signed_in(Role.AUDITOR)
+    make_lot("surgical", 100)
+    round_id = make_round([(make_recipient("医院丙"), "surgical", 50)])
+    with app.app_context():
+        plan = plans.create_plan(db.session.get(Round, round_id), None)
+        db.session.commit()
+        plan_id = plan.id
+    response = client.get(f"/plans/{plan_id}/pdf", headers=EN)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "approved and issued plans only" in response.get_data(as_text=True)
+
+
+def _upload(client, data: bytes, name="plan.pdf"):
+    """POST the file as multipart, encoded in memory (no temporary file left open)."""
+    boundary, body = encode_multipart({"pdf": FileStorage(io.BytesIO(data), name)})
+    return client.post(
+        "/audit/verify",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+        headers=EN,
+    )
+
+
+def test_verification_accepts_the_genuine_file_and_refuses_one_changed_byte(
+    client, signed_in, issued_plan
+):
+    signed_in(Role.AUDITOR)
+    pdf = _download(client, issued_plan["id"])
+    genuine = _upload(client, pdf)
+    page = genuine.get_data(as_text=True)
+    assert genuine.status_code == 200
+    assert f"Genuine: allocation plan {issued_plan['number']}, version 1" in page
+    assert "entries are intact" in page
+    assert "Chain intact" in page  # flask ledger verify's result on the same page
+    changed = bytearray(pdf)
+    changed[len(changed) // 2] ^= 0x01
+    refused = _upload(client, bytes(changed)).get_data(as_text=True)
+    assert "Not genuine" in refused and "Genuine:" not in refused
+
+
+def test_verification_by_typed_content_hash(app, client, signed_in, issued_plan):
+    signed_in(Role.AUDITOR)
+    _download(client, issued_plan["id"])
+    with app.app_context():
+        content = db.session.scalar(sa.select(PlanDocument.content_sha256))
+    typed = " ".join(content[i : i + 8] for i in range(0, 64, 8)).upper()
+    page = client.get("/audit/verify", query_string={"sha256": typed}, headers=EN)
+    assert page.status_code == 200
+    assert "Genuine: allocation plan" in page.get_data(as_text=True)
+    unknown = client.get("/audit/verify", query_string={"sha256": "ab" * 32}, headers=EN)
+    assert "Not genuine" in unknown.get_data(as_text=True)
+
+
+def test_bad_input_gets_a_clear_message(client, signed_in):
+    signed_in(Role.AUDITOR)
+    response = _upload(client, b"GIF89a not a pdf", "x.pdf")
+    assert response.status_code == 400
+    assert "not a PDF" in response.get_data(as_text=True)
+    response = client.get("/audit/verify?sha256=xyz", headers=EN)
+    assert response.status_code == 400
+    assert "64 characters" in response.get_data(as_text=True)
+    zh = client.get("/audit/verify?sha256=xyz", headers={"Accept-Language": "zh"})
+    assert "64" in zh.get_data(as_text=True) and "SHA-256" in zh.get_data(as_text=True)
+
+
+def test_tampered_issue_entry_is_reported(app, client, signed_in, issued_plan):
+    """An issue entry edited behind Baogong's back: the document's entries are no longer intact."""
+    signed_in(Role.AUDITOR)
+    pdf = _download(client, issued_plan["id"])
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            pytest.skip("the PostgreSQL trigger refuses the edit this test needs")
+        seq = plans.issue_entries(db.session.get(Plan, issued_plan["id"]))[0].seq
+        db.session.execute(
+            sa.text("UPDATE ledger_entries SET quantity = 1 WHERE seq = :s"), {"s": seq}
+        )
+        db.session.commit()
+    page = _upload(client, pdf).get_data(as_text=True)
+    assert "Some entries are not intact" in page
+    assert "Chain broken" in page
+
+
+def test_render_in_a_child_process():
+    rendered = render_pdf(
+        '<html lang="zh-CN"><body style="font-family: \'Noto Sans CJK SC\'">保供 测试</body></html>'
+    )
+    assert rendered.pdf.startswith(b"%PDF-") and rendered.pages == 1 and rendered.peak_kib > 0
+
+
+def test_fit_counts_chinese_as_two_columns():
+    assert documents.fit("医院", 6) == "医院  "
+    assert documents.width(documents.fit("稳健医疗用品股份有限公司", 10)) == 10
+    assert documents.fit("12", 5, right=True) == "   12"
+    assert documents.boxes_text(120, 50) == "2+20" and documents.boxes_text(100, 50) == "2"
+
+
+def test_daily_report_page_and_pdf(app, client, signed_in, issued_plan, tmp_path):
+    from ledger.services import local_today
+
+    signed_in(Role.AUDITOR)
+    with app.app_context():
+        day = local_today().isoformat()
+    page = client.get(f"/audit/daily?day={day}", headers=EN).get_data(as_text=True)
+    assert "Daily report" in page and "1,500" in page  # received today
+    pdf = client.get(f"/audit/daily.pdf?day={day}&lang=zh")
+    assert pdf.mimetype == "application/pdf"
+    text = _text(pdf.get_data(), tmp_path)
+    assert "日报表" in text and "医用外科口罩" in text
+    assert f"{issued_plan['total']:,}" in text
+
+
+def test_recall_report_names_everyone_who_received_the_lot(
+    app, client, signed_in, issued_plan, tmp_path
+):
+    signed_in(Role.AUDITOR)
+    from procurement.models import Lot
+
+    with app.app_context():
+        lot = db.session.scalar(sa.select(Lot).where(Lot.lot_number == "LOT-甲-001"))
+        receipts = {r.recipient.name: r.quantity for r in lot_recipients(lot.id)}
+        lot_id = lot.id
+    text = _text(client.get(f"/lots/{lot_id}/recall.pdf").get_data(), tmp_path)
+    assert "LOT-甲-001" in text and "召回" in text
+    for name, quantity in receipts.items():
+        assert name in text and f"{quantity:,}" in text
+
+
+def test_exports_csv_and_xlsx(client, signed_in, issued_plan):
+    signed_in(Role.AUDITOR)
+    period = "since=2000-01-01&until=2099-12-31"
+    ledger_csv = client.get(f"/audit/exports/ledger.csv?{period}").get_data()
+    rows = list(csv.reader(io.StringIO(ledger_csv.decode("utf-8-sig"))))
+    assert rows[0][0] == "seq" and rows[0][-1] == "hash"
+    assert (
+        sum(1 for r in rows[1:] if r[3] == "issue")
+        == len([r for r in rows[1:] if r[3] == "issue"])
+        > 0
+    )
+    lines = client.get("/audit/exports/plan_lines.xlsx?since=2026-01-01&until=2026-12-31")
+    sheet = load_workbook(io.BytesIO(lines.get_data())).active
+    values = list(sheet.values)
+    assert values[0][0] == "plan"
+    assert sum(row[10] for row in values[1:]) == issued_plan["total"]
+    stock = client.get(f"/audit/exports/stock.csv?{period}").get_data().decode("utf-8-sig")
+    issued = sum(int(r[-1]) for r in csv.reader(io.StringIO(stock)) if r and r[5] == "issued")
+    assert issued == issued_plan["total"]
+    page = client.get("/audit/exports", headers=EN)
+    assert page.status_code == 200 and "ledger.xlsx" in page.get_data(as_text=True)

@@ -35,10 +35,20 @@ LANGUAGES = ("zh", "en")
 
 
 def certificate_numbers(lot_ids: list[int]) -> dict[int, list[str]]:
-    """Certificate numbers per lot. EMPTY SLOT: this branch has no certificate model yet (the
-    procurement engineer adds it); when it exists, return its numbers here and the PDF's
-    certificate column fills in. Until then every lot shows "—"."""
-    return {}
+    """The numbers of the certificates attached to each lot (registration certificate, test
+    report, NIOSH approval…), in the order they were recorded. Lots without any are absent."""
+    from procurement.models import Certificate, lot_certificates
+
+    rows = db.session.execute(
+        sa.select(lot_certificates.c.lot_id, Certificate.number)
+        .join(Certificate, Certificate.id == lot_certificates.c.certificate_id)
+        .where(lot_certificates.c.lot_id.in_(lot_ids))
+        .order_by(lot_certificates.c.lot_id, Certificate.id)
+    )
+    numbers: dict[int, list[str]] = {}
+    for lot_id, number in rows:
+        numbers.setdefault(lot_id, []).append(number)
+    return numbers
 
 
 # The canonical record -----------------------------------------------------------------------

@@ -19,6 +19,8 @@ from audit.models import DocumentDownload, PlanDocument
 from audit.render import render_pdf
 from extensions import db
 from ledger.queries import lot_recipients
+from procurement import certificates
+from procurement.models import Lot
 
 EN = {"Accept-Language": "en"}
 
@@ -28,10 +30,8 @@ def issued_plan(app, make_user, make_lot, make_recipient, make_round):
     """Two lots, three recipients (one per tier); the plan drafted, approved and issued."""
     alloc = make_user("alloc", Role.ALLOCATOR)
     appr = make_user("appr", Role.APPROVER)
-    [  # two lots
-        make_lot("surgical", 1000, lot_number="LOT-甲-001", pieces_per_box=50),
-        make_lot("surgical", 500, lot_number="LOT-B-002", maker="振德医疗用品股份有限公司"),
-    ]
+    first = make_lot("surgical", 1000, lot_number="LOT-甲-001", pieces_per_box=50)
+    make_lot("surgical", 500, lot_number="LOT-B-002", maker="振德医疗用品股份有限公司")
     people = {
         "hospital": make_recipient("乐昌市人民医院", "hospital"),
         "water": make_recipient("自来水公司", "water"),
@@ -45,6 +45,12 @@ def issued_plan(app, make_user, make_lot, make_recipient, make_round):
         ]
     )
     with app.app_context():
+        certificates.create_certificate(
+            "registration_certificate",
+            "粤械注准20202140096",
+            holder="稳健医疗用品股份有限公司",
+            lots=[db.session.get(Lot, first)],
+        )
         plan = plans.create_plan(db.session.get(Round, round_id), alloc)
         plans.submit(plan, alloc)
         plans.approve(plan, appr)
@@ -82,6 +88,7 @@ def test_plan_pdf_lists_plan_recipients_lots_and_totals(
     for number in issued_plan["lots"]:
         assert number in text
     assert f"{issued_plan['total']:,}" in text or str(issued_plan["total"]) in text
+    assert "粤械注准20202140096" in text  # the lot's certificate, beside its lines
     assert "调配方案" in text and "审批" in text  # Chinese headings round-trip
     assert "第1页共" in text.replace(" ", "")
     with app.app_context():

@@ -6,8 +6,8 @@ from flask.cli import with_appcontext
 
 from accounts import services as accounts
 from accounts.models import Role, User
-from extensions import db
 from allocation.demo import seed_rounds
+from extensions import db
 from ledger.demo import seed as seed_ledger
 from procurement.demo import seed as seed_procurement
 

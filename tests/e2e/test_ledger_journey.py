@@ -23,9 +23,7 @@ def test_inspector_stock_recall_and_hold_in_chinese(new_page, screenshot):
     )
     expect(inspector_card.get_by_role("link", name=re.compile("冻结中的批次"))).to_be_visible()
     expect(inspector_card.get_by_role("link", name=re.compile("30 天内到期的批次"))).to_be_visible()
-    expect(
-        inspector_card.locator("li.urgent", has_text="已过期但仍有库存的批次")
-    ).to_be_visible()
+    expect(inspector_card.locator("li.urgent", has_text="已过期但仍有库存的批次")).to_be_visible()
     screenshot(page, "home-inspector-zh")
 
     page.get_by_role("navigation").get_by_role("link", name="库存", exact=True).click()

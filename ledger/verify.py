@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from extensions import db
 from procurement.models import Lot
 
-from .chain import entry_hash
+from .chain import HASHED_FIELDS, entry_hash
 from .models import GENESIS_HASH, Balance, LedgerEntry, LedgerHead
 
 
@@ -106,28 +106,14 @@ class Verification:
         return lines
 
 
+# Every hashed field plus the two hashes, read as stored: the enum columns as plain text, so
+# that a value someone wrote directly into the database is seen as it is, not refused on load.
+_ENUM_FIELDS = ("kind", "from_bucket", "to_bucket")
 _RAW_COLUMNS = [
     LedgerEntry.__table__.c[name]
-    for name in (
-        "seq",
-        "occurred_at",
-        "recorded_at",
-        "lot_id",
-        "quantity",
-        "recipient_id",
-        "document_type",
-        "document_id",
-        "document_ref",
-        "actor_id",
-        "reason",
-        "reverses_seq",
-        "prev_hash",
-        "hash",
-    )
-] + [
-    sa.type_coerce(LedgerEntry.__table__.c[name], sa.String).label(name)
-    for name in ("kind", "from_bucket", "to_bucket")
-]
+    for name in (*HASHED_FIELDS, "prev_hash", "hash")
+    if name not in _ENUM_FIELDS
+] + [sa.type_coerce(LedgerEntry.__table__.c[name], sa.String).label(name) for name in _ENUM_FIELDS]
 
 
 def verify(batch_size: int = 5000) -> Verification:

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from core.errors import ServiceError
+from core.spreadsheets import read_table
 from extensions import db
 from procurement.models import Grade
 
@@ -71,24 +72,6 @@ def template_csv() -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens it as UTF-8
 
 
-def _rows(filename: str, data: bytes) -> list[list]:
-    if filename.lower().endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("gb18030")
-            except UnicodeDecodeError:
-                raise ServiceError(_l("The CSV file is neither UTF-8 nor GB18030 text.")) from None
-        return [row for row in csv.reader(io.StringIO(text))]
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ServiceError(_l("The file is not a readable .xlsx workbook.")) from None
-    sheet = book.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
-
-
 def _header_map(header: list) -> dict[str, int]:
     found = {}
     for index, cell in enumerate(header):
@@ -121,7 +104,7 @@ def _whole(value) -> int | None:
 
 def parse(filename: str, data: bytes) -> list[tuple[int, RequestInput]]:
     """The requests in a file, or ImportRejected listing every problem by row and column."""
-    rows = _rows(filename, data)
+    rows = read_table(data, filename)
     if not rows:
         raise ImportRejected([RowError(1, "", str(_l("The file is empty.")))])
     columns = _header_map(rows[0])

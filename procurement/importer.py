@@ -6,9 +6,7 @@ row number and column; nothing is written unless the whole file is good, and the
 written in the caller's one transaction (flush, never commit).
 """
 
-import csv
 import io
-import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -19,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
 from core.errors import ServiceError
+from core.spreadsheets import read_table
 from extensions import db
 
 from . import services
@@ -150,33 +149,10 @@ def _header_key(text: object) -> str | None:
 def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, object]]]:
     """(row number, {column key: raw value}) for every non-empty row; ImportRefused for a file
     that cannot be read or whose header is wrong."""
-    name = (filename or "").lower()
     try:
-        if name.endswith(".csv"):
-            text = data.decode("utf-8-sig")
-            table = list(csv.reader(io.StringIO(text)))
-        elif name.endswith(".xlsx"):
-            from openpyxl import load_workbook
-
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            table = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-            book.close()
-        else:
-            raise ImportRefused([Problem(None, "", _l("Upload an XLSX or CSV file."))])
-    except UnicodeDecodeError:
-        raise ImportRefused(
-            [Problem(None, "", _l("The CSV file is not UTF-8 text: save it as “CSV UTF-8”."))]
-        ) from None
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, csv.Error):
-        raise ImportRefused(
-            [
-                Problem(
-                    None,
-                    "",
-                    _l("The file cannot be read as a spreadsheet: it is damaged or not XLSX/CSV."),
-                )
-            ]
-        ) from None
+        table = read_table(data, filename)
+    except ServiceError as error:
+        raise ImportRefused([Problem(None, "", error.message)]) from None
     if not table:
         raise ImportRefused([Problem(None, "", _l("The file is empty."))])
     header = [_header_key(cell) for cell in table[0]]

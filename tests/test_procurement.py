@@ -550,3 +550,20 @@ def test_a_supplier_document_can_later_cover_its_batches(app, signed_in, client)
         )
         assert response.status_code == 302
         assert [c.number for c in db.session.get(Lot, lot_id).certificates] == [certificate.number]
+
+
+def test_spreadsheet_reader_accepts_gb18030_csv_and_refuses_other_files(app):
+    """Both importers read files through core.spreadsheets: Chinese Excel's "CSV" is GB18030."""
+    from core.errors import ServiceError
+    from core.spreadsheets import read_table
+
+    text = "需求单位,数量\n粤北人民医院,500\n"
+    assert read_table(text.encode("gb18030"), "申报.csv") == [
+        ["需求单位", "数量"],
+        ["粤北人民医院", "500"],
+    ]
+    assert read_table(("\ufeff" + text).encode("utf-8"), "a.CSV")[1][0] == "粤北人民医院"
+    with app.test_request_context(), pytest.raises(ServiceError):
+        read_table(b"MZ\x90\x00 not a workbook", "batches.xlsx")
+    with app.test_request_context(), pytest.raises(ServiceError):
+        read_table(b"whatever", "batches.exe")

@@ -12,11 +12,12 @@ from datetime import date
 from fractions import Fraction
 
 import sqlalchemy as sa
-from flask_babel import LazyString, get_locale
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
 from core.errors import ServiceError
+from core.i18n import is_english
 from extensions import db
 from ledger import services as ledger
 from ledger.models import EntryKind, LedgerEntry
@@ -127,11 +128,6 @@ def create_plan(round_: Round, actor: User | int | None) -> Plan:
 # Running --------------------------------------------------------------------------------------
 
 
-def _english() -> bool:
-    locale = get_locale()
-    return locale is not None and locale.language == "en"
-
-
 def solver_policy(settings: dict) -> solver.Policy:
     return solver.Policy(
         substitutes={g: list(v) for g, v in settings.get("substitutes", {}).items()},
@@ -185,7 +181,7 @@ def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) 
     except solver.AllocationError as error:
         # The solver explains in both languages; show the one the person reads.
         en, zh = str(error), error.zh
-        reason = LazyString(lambda: en if _english() else zh)
+        reason = LazyString(lambda: en if is_english() else zh)
         raise ServiceError(_l("The plan cannot be computed: %(reason)s", reason=reason)) from error
     version = (plan.current_run.version if plan.current_run else 0) + 1
     run = PlanRun(

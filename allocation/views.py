@@ -2,7 +2,6 @@
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,6 +9,7 @@ from flask_login import current_user
 from accounts.guards import roles_required, signed_in
 from accounts.models import Role
 from core.errors import ServiceError
+from core.i18n import is_english
 from core.nav import NavItem
 from core.waiting import Waiting
 from extensions import db
@@ -53,14 +53,9 @@ NAV = [
 ALLOCATOR = Role.ALLOCATOR
 
 
-def _english() -> bool:
-    locale = get_locale()
-    return locale is not None and locale.language == "en"
-
-
 @bp.app_context_processor
 def allocation_helpers():
-    return {"tier_labels": TIER_LABELS, "in_english": _english}
+    return {"tier_labels": TIER_LABELS, "in_english": is_english}
 
 
 def _error_to_form(form, error: ServiceError) -> None:
@@ -483,7 +478,7 @@ def _render_plan(plan: Plan, *, return_form=None, stale: str | None = None, stat
             rows=rows,
             usage=plans.grade_usage(run) if run else [],
             shortfall=plans.shortfall(run) if run else 0,
-            chart=tier_chart(run.result["tiers"], _english()) if run else None,
+            chart=tier_chart(run.result["tiers"], is_english()) if run else None,
             deliveries=plans.deliveries(plan),
             action_form=PlanActionForm(formdata=None),
             return_form=return_form or ReturnForm(formdata=None, prefix="return"),

@@ -7,7 +7,6 @@ download of a plan's PDF stores the rendered file, and every download is logged 
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -15,6 +14,7 @@ from accounts.guards import roles_required, signed_in
 from accounts.models import Role
 from allocation.models import Plan
 from core.errors import ServiceError
+from core.i18n import is_english
 from core.nav import NavItem
 from extensions import db
 from ledger.services import local_today
@@ -48,8 +48,7 @@ def _language() -> str:
     wanted = request.args.get("lang", "")
     if wanted in documents.LANGUAGES:
         return wanted
-    locale = get_locale()
-    return "en" if locale is not None and locale.language == "en" else "zh"
+    return "en" if is_english() else "zh"
 
 
 def _pdf_response(data: bytes, filename: str) -> Response:

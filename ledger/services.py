@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
@@ -37,6 +37,7 @@ from accounts.models import User
 from allocation.models import Recipient
 from core.db import now_utc
 from core.errors import ServiceError
+from core.i18n import is_english
 from extensions import db
 from procurement.models import Grade, Lot, Product
 
@@ -210,8 +211,7 @@ class _LotFacts:
     unit_en: str
 
     def pieces(self, amount: int) -> str:
-        locale = get_locale()
-        english = locale is not None and locale.language == "en"
+        english = is_english()
         return f"{format_decimal(amount)} {self.unit_en if english else self.unit_zh}"
 
 

@@ -12,12 +12,12 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
 from core.db import UTCDateTime, enum_type, now_utc
+from core.i18n import is_english
 from extensions import db
 
 # The five mask grades the migration puts in: (code, standard, Chinese name, English name).
@@ -28,11 +28,6 @@ MASK_GRADES = [
     ("disposable_medical", "YY/T 0969", "一次性使用医用口罩", "Disposable medical mask"),
     ("daily_protective", "GB/T 32610", "日常防护型口罩", "Daily protective mask"),
 ]
-
-
-def _english() -> bool:
-    locale = get_locale()
-    return locale is not None and locale.language == "en"
 
 
 class Grade(db.Model):
@@ -59,11 +54,11 @@ class Grade(db.Model):
     @property
     def name(self) -> str:
         """The name in the interface's language."""
-        return self.name_en if _english() else self.name_zh
+        return self.name_en if is_english() else self.name_zh
 
     @property
     def unit(self) -> str:
-        return self.unit_en if _english() else self.unit_zh
+        return self.unit_en if is_english() else self.unit_zh
 
 
 class Product(db.Model):

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
 from core.errors import ServiceError
+from core.i18n import is_english
 from extensions import db
 
 from .models import (
@@ -176,8 +176,7 @@ def create_lot(
 
 def in_language(message: Message) -> str:
     """A bilingual `validators.Message` in the interface's language."""
-    locale = get_locale()
-    return message.en if locale is not None and locale.language == "en" else message.zh
+    return message.en if is_english() else message.zh
 
 
 # Suppliers -----------------------------------------------------------------------------------

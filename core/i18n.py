@@ -1,0 +1,9 @@
+"""The language of the current request, for code that picks between stored Chinese and English
+texts (grade names, solver reasons, checklist messages) rather than translating a msgid."""
+
+from flask_babel import get_locale
+
+
+def is_english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"

@@ -36,6 +36,10 @@ MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 # Certificate scans: at most this size per file (PDF, JPEG or PNG, checked by content).
 SCAN_MAX_BYTES = 10 * 1024 * 1024
 
+# PDFs are rendered in a fork of a warm render server, one per app process (audit/render.py),
+# started by the first request. False renders in the app's own process (tests of small PDFs).
+PDF_RENDER_IN_CHILD = True
+
 # Price flags: a purchase line more than this percentage above the median unit price of the
 # grade's purchases in the last PRICE_MEDIAN_DAYS days (with at least PRICE_MEDIAN_MIN_LINES
 # of them) is flagged, as is any line above the admin-kept agreed price.

@@ -16,10 +16,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from allocation import plans
 from allocation.charts import tier_chart
-from allocation.models import TIER_LABELS, Plan, PlanStatus, PlanTransition
+from allocation.models import TIER_LABELS, Plan, PlanLine, PlanRun, PlanStatus, PlanTransition
 from core.db import now_utc
 from core.errors import ServiceError
 from extensions import db
@@ -58,11 +59,22 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _load_lines(run: PlanRun) -> None:
+    """Load the run's lines with their recipients in two queries, not one per line."""
+    db.session.scalars(
+        sa.select(PlanRun)
+        .where(PlanRun.id == run.id)
+        .options(sa.orm.selectinload(PlanRun.lines).joinedload(PlanLine.recipient))
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def plan_record(plan: Plan, upto_transition_id: int | None = None) -> dict:
     """The plan as the document vouches for it (only transitions up to `upto_transition_id`)."""
     run = plan.current_run
     if run is None:
         raise ServiceError("plan has not been run")
+    _load_lines(run)
     transitions = [
         t for t in plan.transitions if upto_transition_id is None or t.id <= upto_transition_id
     ]
@@ -139,20 +151,26 @@ def width(text: str) -> int:
 def fit(text: str, columns: int, right: bool = False) -> str:
     """`text` padded (or cut, with an ellipsis) to exactly `columns` display columns."""
     text = str(text)
-    if width(text) > columns:
-        cut = ""
+    used = width(text)
+    if used > columns:
+        used, kept = 1, 0  # the ellipsis takes one column
         for char in text:
-            if width(cut + char) > columns - 1:
+            wide = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+            if used + wide > columns:
                 break
-            cut += char
-        text = cut + "…"
-    padding = " " * (columns - width(text))
+            used, kept = used + wide, kept + 1
+        text = text[:kept] + "…"
+    padding = " " * (columns - used)
     return padding + text if right else text + padding
 
 
+# (name, widest, right-aligned): each column is as wide as its widest value in the plan (or its
+# header), up to `widest` display columns; longer values are cut with an ellipsis.
 LINE_COLUMNS = (("seq", 7, True), ("lot", 20, False), ("maker", 26, False))
 LINE_COLUMNS += (("certificates", 24, False), ("pieces", 9, True), ("boxes", 11, True))
 LINE_COLUMNS += (("hash", 64, False),)
+# The widest line: all columns at their limits, two spaces apart (a landscape A4 line at 7pt).
+PAGE_COLUMNS = sum(widest for _name, widest, _right in LINE_COLUMNS) + 2 * (len(LINE_COLUMNS) - 1)
 
 
 # Lines per <pre> block, measured (bench/pdf.py): WeasyPrint breaks a <pre> line by line, handing
@@ -160,8 +178,26 @@ LINE_COLUMNS += (("hash", 64, False),)
 LINES_PER_BLOCK = 4
 
 
-def format_row(values: dict) -> str:
-    return "  ".join(fit(values.get(name, ""), cols, right) for name, cols, right in LINE_COLUMNS)
+def column_widths(rows: list[dict]) -> dict[str, int]:
+    """The display width of each column: its widest value, at most the column's limit. Narrow
+    columns matter: WeasyPrint draws each padding space as a glyph, one at a time."""
+    return {
+        name: min(widest, max((width(str(row.get(name, ""))) for row in rows), default=1))
+        for name, widest, _right in LINE_COLUMNS
+    }
+
+
+def format_row(values: dict, widths: dict[str, int]) -> str:
+    row = "  ".join(
+        fit(values.get(name, ""), widths[name], right) for name, _widest, right in LINE_COLUMNS
+    )
+    return row.rstrip()
+
+
+def page_counter_css() -> str:
+    """The CSS `content` of the page-number footer in the current language: 第 x 页 共 y 页."""
+    text = _("Page %(page)s of %(pages)s", page='" counter(page) "', pages='" counter(pages) "')
+    return f'"{text}"'
 
 
 def boxes_text(quantity: int, per_box: int) -> str:
@@ -178,7 +214,7 @@ class RecipientGroup:
     tier: int
     district: str
     category: str
-    rows: list[str] = field(default_factory=list)
+    rows: list[dict] = field(default_factory=list)
     pieces: int = 0
 
 
@@ -196,17 +232,15 @@ def plan_context(plan: Plan, record: dict, content_sha256: str, english: bool) -
     lots = {lot.id: lot for lot in db.session.scalars(sa.select(Lot).where(Lot.id.in_(lot_ids)))}
     certificates = certificate_numbers(lot_ids)
     entries = {e["line"]: e for e in record["issue_entries"]}
-    header = format_row(
-        {
-            "seq": "#",
-            "lot": "Lot" if english else "批号",
-            "maker": "Maker" if english else "生产企业",
-            "certificates": "Certificates" if english else "证书编号",
-            "pieces": "Pieces" if english else "数量(只)",
-            "boxes": "Boxes" if english else "箱数",
-            "hash": "Ledger entry hash" if english else "台账记录哈希 (issue entry SHA-256)",
-        }
-    )
+    header = {
+        "seq": "#",
+        "lot": _("Lot number"),
+        "maker": _("Maker"),
+        "certificates": _("Certificate numbers"),
+        "pieces": _("Pieces"),
+        "boxes": _("Boxes"),
+        "hash": _("Issue entry SHA-256"),
+    }
     groups: dict[int, RecipientGroup] = {}
     lot_pieces: dict[int, int] = {}
     ordered = sorted(run.lines, key=lambda x: (x.recipient.tier, x.recipient.name, x.id))
@@ -218,30 +252,32 @@ def plan_context(plan: Plan, record: dict, content_sha256: str, english: bool) -
         lot = lots[line.lot_id]
         entry = entries.get(line.id)
         group.rows.append(
-            format_row(
-                {
-                    "seq": number,
-                    "lot": lot.lot_number,
-                    "maker": lot.product.maker,
-                    "certificates": ", ".join(certificates.get(lot.id, [])) or "—",
-                    "pieces": f"{line.quantity:,}",
-                    "boxes": boxes_text(line.quantity, lot.pieces_per_box),
-                    "hash": f"{entry['hash']}" if entry else "—",
-                }
-            )
+            {
+                "seq": number,
+                "lot": lot.lot_number,
+                "maker": lot.product.maker,
+                "certificates": ", ".join(certificates.get(lot.id, [])) or "—",
+                "pieces": f"{line.quantity:,}",
+                "boxes": boxes_text(line.quantity, lot.pieces_per_box),
+                "hash": f"{entry['hash']}" if entry else "—",
+            }
         )
         group.pieces += line.quantity
         lot_pieces[lot.id] = lot_pieces.get(lot.id, 0) + line.quantity
     grade_names = {g.code: g for g in db.session.scalars(sa.select(Grade))}
-    subtotal = "Subtotal" if english else "小计"
+    subtotal = _("Subtotal")
+    rows = [row for group in groups.values() for row in group.rows]
+    widths = column_widths([header, *rows])
     text_lines: list[str] = []
-    full = width(header.rstrip())
     for group in groups.values():
         title = f"■ {group.name} · {TIER_LABELS.get(group.tier, group.tier)} · {group.category}"
         title += f" · {group.district}" if group.district else ""
         total = f"{subtotal} {group.pieces:,}"
-        text_lines.append(fit(title, max(full - width(total) - 2, 20)) + "  " + total)
-        text_lines.extend(group.rows)
+        # No padding between the title and its subtotal: WeasyPrint draws every space as a glyph,
+        # one at a time, and padded titles made a third of a long plan's glyphs.
+        title = fit(title, PAGE_COLUMNS - width(total) - 2).rstrip()
+        text_lines.append(f"{title}  {total}")
+        text_lines.extend(format_row(row, widths) for row in group.rows)
     chunks = [
         "\n".join(text_lines[i : i + LINES_PER_BLOCK])
         for i in range(0, len(text_lines), LINES_PER_BLOCK)
@@ -258,7 +294,7 @@ def plan_context(plan: Plan, record: dict, content_sha256: str, english: bool) -
         "issued": _step(transitions, PlanStatus.ISSUED),
         "transitions": transitions,
         "groups": list(groups.values()),
-        "line_header": header,
+        "line_header": format_row(header, widths),
         "line_blocks": chunks,
         "lots": [
             (lots[i], certificates.get(i, []), lot_pieces.get(i, 0)) for i in lot_ids if i in lots
@@ -318,7 +354,7 @@ def plan_document(plan: Plan, language: str, actor_id: int | None) -> PlanDocume
     rendered = render_pdf(
         html,
         base_url=current_app.root_path,
-        in_child=current_app.config.get("PDF_RENDER_IN_CHILD", True),
+        in_child=current_app.config["PDF_RENDER_IN_CHILD"],
     )
     file_sha256 = sha256_bytes(rendered.pdf)
     filename = f"{plan.number}-v{plan.current_run.version}-{language}-{file_sha256[:16]}.pdf"

@@ -1,24 +1,52 @@
-"""HTML → PDF with WeasyPrint, in a child process.
+"""HTML → PDF with WeasyPrint, each document in its own short-lived process, forked warm.
 
 WeasyPrint keeps the whole box tree of a document in memory while it lays it out (hundreds of
-megabytes for a long plan) and Python does not give that memory back to the system. Rendering in
-a short-lived child process bounds the memory to the child and returns it when the child ends.
-The child is this file run as a script by the same interpreter (a fresh process: it imports
-WeasyPrint only, never the app, its database connections or its threads; unlike
-`multiprocessing`'s spawn it does not re-import the parent's `__main__`). No Flask import here.
+megabytes for a long plan) and Python does not give that memory back to the system. So every
+document is rendered in a process of its own, which returns that memory when it ends.
+
+Starting a Python process and importing WeasyPrint and the fonts costs about a second, a quarter
+of the time a 1,000-line plan may take. So each app process keeps one *render server*: this file
+run as a script by the same interpreter (a fresh process that imports WeasyPrint only, never the
+app, its database connections or its threads). The server imports WeasyPrint and lays out a
+small Chinese page once, so that fontconfig and the CJK font are loaded, then waits for jobs on
+its standard input. For each job it forks: the fork renders the document and exits, and the
+server, which never grows, waits for the next. Its peak memory is reported per job.
+
+The server is started lazily by the first render (or by `warm()`, which the app calls on its
+first request), is restarted if it died or was killed for a timeout, and ends when the app
+process ends (its standard input closes). One job at a time per app process; concurrent
+renders in one process wait their turn. No Flask import here.
 """
 
+import atexit
+import contextlib
 import json
 import os
 import resource
+import select
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+import traceback
 from dataclasses import dataclass
 
 # Fonts are embedded as subsets (WeasyPrint's default); images are recompressed losslessly.
 PDF_OPTIONS = {"optimize_images": True}
 TIMEOUT_SECONDS = 300
+# How long the server may take to import WeasyPrint and warm its fonts before the first job.
+START_SECONDS = 60
+
+# A page with the fonts every document uses: laying it out loads fontconfig and the CJK font
+# before the server forks, so that no render pays for it again.
+WARM_UP_HTML = (
+    '<html lang="zh-CN"><body style="font-family: \'Noto Sans CJK SC\', sans-serif">'
+    "<p>调配方案 第 1 页 共 1 页 Allocation plan</p>"
+    "<pre style=\"font-family: 'Noto Sans Mono CJK SC', monospace\">批号 0123456789</pre>"
+    "</body></html>"
+)
 
 
 @dataclass(frozen=True)
@@ -29,11 +57,11 @@ class Rendered:
 
 
 class RenderError(RuntimeError):
-    """The child process failed or took too long."""
+    """The renderer failed or took too long."""
 
 
 def render_here(html: str, base_url: str | None = None) -> tuple[bytes, int]:
-    """Render in this process (the child does this; tests of tiny documents may too)."""
+    """Render in this process (the forked child does this; tests of tiny documents may too)."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=base_url).render()
@@ -41,39 +69,159 @@ def render_here(html: str, base_url: str | None = None) -> tuple[bytes, int]:
 
 
 def render_pdf(html: str, base_url: str | None = None, in_child: bool = True) -> Rendered:
-    """Render `html` to PDF bytes; in a child process unless `in_child` is False."""
+    """Render `html` to PDF bytes; in a child of the render server unless `in_child` is False."""
     if not in_child:
         pdf, pages = render_here(html, base_url)
         return Rendered(pdf, pages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    with tempfile.TemporaryDirectory(prefix="baogong-pdf-") as folder:
-        source, target = os.path.join(folder, "in.html"), os.path.join(folder, "out.pdf")
-        with open(source, "w", encoding="utf-8") as handle:
-            handle.write(html)
-        try:
-            done = subprocess.run(
-                [sys.executable, os.path.abspath(__file__), source, target, base_url or ""],
-                capture_output=True,
-                timeout=TIMEOUT_SECONDS,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as error:
-            raise RenderError("PDF rendering timed out") from error
-        if done.returncode != 0:
-            raise RenderError(done.stderr.decode("utf-8", "replace")[-2000:])
-        facts = json.loads(done.stdout.decode().strip().splitlines()[-1])
-        with open(target, "rb") as handle:
-            return Rendered(handle.read(), facts["pages"], facts["peak_kib"])
+    return _server.render(html, base_url)
 
 
-def _main(source: str, target: str, base_url: str) -> None:
-    with open(source, encoding="utf-8") as handle:
-        html = handle.read()
-    pdf, pages = render_here(html, base_url or None)
-    with open(target, "wb") as handle:
-        handle.write(pdf)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"pages": pages, "peak_kib": peak}))
+def warm() -> None:
+    """Start the render server if it is not running, without waiting for it to be ready (it
+    warms while the app serves). Cheap enough to call on every request."""
+    _server.start()
+
+
+# The client side: one server per app process ------------------------------------------------
+
+
+class _Server:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen | None = None
+        self.owner = 0  # the pid that started it: a forked app process starts its own
+        self.ready = False
+
+    def start(self) -> None:
+        """Start the server if it is not running; never waits for a render in progress."""
+        if self.lock.acquire(blocking=False):
+            try:
+                self._ensure()
+            finally:
+                self.lock.release()
+
+    def _ensure(self) -> subprocess.Popen:
+        if self.process is not None:
+            if self.owner != os.getpid():  # inherited across a fork: not ours to talk to
+                self._close(self.process)
+                self.process = None
+            elif self.process.poll() is None:
+                return self.process
+            else:
+                self.stop()
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,  # its own process group: a timeout kills it and its fork
+        )
+        self.owner, self.ready = os.getpid(), False
+        return self.process
+
+    @staticmethod
+    def _close(process: subprocess.Popen) -> None:
+        for stream in (process.stdin, process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or self.owner != os.getpid():
+            return
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        self._close(process)
+
+    def _reply(self, process: subprocess.Popen, deadline: float) -> dict:
+        line = b""
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([process.stdout], [], [], left)[0]:
+                self.stop()
+                raise RenderError("PDF rendering timed out")
+            chunk = os.read(process.stdout.fileno(), 65536)
+            if not chunk:
+                self.stop()
+                raise RenderError("the PDF render server ended unexpectedly")
+            line += chunk
+        return json.loads(line)
+
+    def render(self, html: str, base_url: str | None) -> Rendered:
+        with self.lock, tempfile.TemporaryDirectory(prefix="baogong-pdf-") as folder:
+            with open(os.path.join(folder, "in.html"), "w", encoding="utf-8") as handle:
+                handle.write(html)
+            process = self._ensure()
+            deadline = time.monotonic() + TIMEOUT_SECONDS + (0 if self.ready else START_SECONDS)
+            try:
+                process.stdin.write(
+                    json.dumps({"folder": folder, "base_url": base_url or ""}).encode() + b"\n"
+                )
+                process.stdin.flush()
+            except BrokenPipeError as error:
+                self.stop()
+                raise RenderError("the PDF render server ended unexpectedly") from error
+            reply = self._reply(process, deadline)
+            self.ready = True
+            if not reply["ok"]:
+                try:
+                    with open(os.path.join(folder, "error.txt"), errors="replace") as handle:
+                        detail = handle.read()[-2000:]
+                except FileNotFoundError:
+                    detail = ""
+                raise RenderError(f"PDF rendering failed (exit code {reply['code']}): {detail}")
+            with open(os.path.join(folder, "out.pdf"), "rb") as handle:
+                return Rendered(handle.read(), reply["pages"], reply["peak_kib"])
+
+
+_server = _Server()
+atexit.register(_server.stop)
+
+
+# The server side ----------------------------------------------------------------------------
+
+
+def _render_job(folder: str, base_url: str) -> None:
+    """In the forked child: render `folder/in.html` to `folder/out.pdf`, then exit."""
+    status = 1
+    try:
+        errors = os.open(os.path.join(folder, "error.txt"), os.O_WRONLY | os.O_CREAT, 0o600)
+        os.dup2(errors, 2)  # WeasyPrint's warnings and any traceback go to the job's folder
+        with open(os.path.join(folder, "in.html"), encoding="utf-8") as handle:
+            html = handle.read()
+        pdf, pages = render_here(html, base_url or None)
+        with open(os.path.join(folder, "out.pdf"), "wb") as handle:
+            handle.write(pdf)
+        with open(os.path.join(folder, "pages"), "w") as handle:
+            handle.write(str(pages))
+        status = 0
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        sys.stderr.flush()
+        os._exit(status)
+
+
+def serve() -> None:
+    """Read jobs (one JSON line each) from standard input; answer one JSON line each."""
+    replies = os.fdopen(os.dup(1), "wb", buffering=0)
+    os.dup2(2, 1)  # nothing that prints may corrupt the replies
+    render_here(WARM_UP_HTML)
+    for line in sys.stdin.buffer:
+        job = json.loads(line)
+        folder = job["folder"]
+        pid = os.fork()
+        if pid == 0:
+            _render_job(folder, job["base_url"])
+        _, status, usage = os.wait4(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        reply: dict = {"ok": code == 0, "code": code, "peak_kib": usage.ru_maxrss}
+        if reply["ok"]:
+            with open(os.path.join(folder, "pages")) as handle:
+                reply["pages"] = int(handle.read())
+        replies.write(json.dumps(reply).encode() + b"\n")
 
 
 if __name__ == "__main__":
-    _main(*sys.argv[1:4])
+    serve()

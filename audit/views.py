@@ -7,6 +7,7 @@ download of a plan's PDF stores the rendered file, and every download is logged 
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -24,7 +25,7 @@ from procurement.models import Lot
 from . import documents, reports, verification
 from .forms import VerifyUploadForm
 from .models import PlanDocument  # noqa: F401  (the models are known to the migrations)
-from .render import render_pdf
+from .render import render_pdf, warm
 
 bp = Blueprint("audit", __name__)
 
@@ -33,7 +34,14 @@ bp = Blueprint("audit", __name__)
 def audit_helpers():
     from ledger.models import Bucket
 
-    return {"bucket_list": lambda: list(Bucket)}
+    return {"bucket_list": lambda: list(Bucket), "pdf_page_counter": documents.page_counter_css}
+
+
+@bp.before_app_request
+def warm_pdf_renderer():
+    """Have the render server warm before the first PDF is asked for (see audit/render.py)."""
+    if current_app.config["PDF_RENDER_IN_CHILD"]:
+        warm()
 
 
 NAV = [
@@ -62,12 +70,14 @@ def _pdf_response(data: bytes, filename: str) -> Response:
     )
 
 
-def _render(template: str, **context) -> bytes:
-    html = render_template(template, **context)
+def _render(template: str, language: str, **context) -> bytes:
+    """A report's PDF, in `language` whatever the language of the page that asked for it."""
+    with force_locale(language):
+        html = render_template(template, english=language == "en", **context)
     return render_pdf(
         html,
         base_url=current_app.root_path,
-        in_child=current_app.config.get("PDF_RENDER_IN_CHILD", True),
+        in_child=current_app.config["PDF_RENDER_IN_CHILD"],
     ).pdf
 
 
@@ -163,9 +173,9 @@ def daily_pdf():
     day = _day_arg()
     data = _render(
         "audit/daily_pdf.html",
+        _language(),
         report=reports.daily_report(day),
         kinds=reports.DAILY_KINDS,
-        english=_language() == "en",
     )
     return _pdf_response(data, f"baogong-daily-{day.isoformat()}.pdf")
 
@@ -174,9 +184,7 @@ def daily_pdf():
 @signed_in
 def recall_pdf(lot_id: int):
     lot = db.get_or_404(Lot, lot_id)
-    data = _render(
-        "audit/recall_pdf.html", report=reports.recall_report(lot), english=_language() == "en"
-    )
+    data = _render("audit/recall_pdf.html", _language(), report=reports.recall_report(lot))
     return _pdf_response(data, f"baogong-recall-{lot.id}.pdf")
 
 

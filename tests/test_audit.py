@@ -16,7 +16,6 @@ from allocation import plans
 from allocation.models import Plan, Round
 from audit import documents
 from audit.models import DocumentDownload, PlanDocument
-from audit.render import render_pdf
 from extensions import db
 from ledger.queries import lot_recipients
 from procurement import certificates
@@ -214,18 +213,20 @@ def test_tampered_issue_entry_is_reported(app, client, signed_in, issued_plan):
     assert "Chain broken" in page
 
 
-def test_render_in_a_child_process():
-    rendered = render_pdf(
-        '<html lang="zh-CN"><body style="font-family: \'Noto Sans CJK SC\'">保供 测试</body></html>'
-    )
-    assert rendered.pdf.startswith(b"%PDF-") and rendered.pages == 1 and rendered.peak_kib > 0
-
-
 def test_fit_counts_chinese_as_two_columns():
     assert documents.fit("医院", 6) == "医院  "
     assert documents.width(documents.fit("稳健医疗用品股份有限公司", 10)) == 10
     assert documents.fit("12", 5, right=True) == "   12"
     assert documents.boxes_text(120, 50) == "2+20" and documents.boxes_text(100, 50) == "2"
+
+
+def test_line_columns_are_as_wide_as_their_widest_value_up_to_a_limit():
+    rows = [{"seq": 1, "lot": "A-1", "maker": "稳健", "pieces": "50"}, {"seq": 12, "lot": "LOT-9"}]
+    widths = documents.column_widths(rows)
+    assert (widths["seq"], widths["lot"], widths["maker"], widths["pieces"]) == (2, 5, 4, 2)
+    # (no certificates in these rows: an empty column between the maker and the pieces)
+    assert documents.format_row(rows[0], widths) == " 1  A-1    稳健    50"
+    assert documents.column_widths([{"lot": "X" * 50}])["lot"] == 20
 
 
 def test_daily_report_page_and_pdf(app, client, signed_in, issued_plan, tmp_path):
@@ -241,6 +242,10 @@ def test_daily_report_page_and_pdf(app, client, signed_in, issued_plan, tmp_path
     text = _text(pdf.get_data(), tmp_path)
     assert "日报表" in text and "医用外科口罩" in text
     assert f"{issued_plan['total']:,}" in text
+    assert "第1页共1页" in text.replace(" ", "")
+    # The English PDF is English throughout, asked for from a Chinese page.
+    text = _text(client.get(f"/audit/daily.pdf?day={day}&lang=en").get_data(), tmp_path)
+    assert f"Daily report {day}" in text and "Page 1 of 1" in text and "日报表" not in text
 
 
 def test_recall_report_names_everyone_who_received_the_lot(
@@ -280,3 +285,14 @@ def test_exports_csv_and_xlsx(client, signed_in, issued_plan):
     assert issued == issued_plan["total"]
     page = client.get("/audit/exports", headers=EN)
     assert page.status_code == 200 and "ledger.xlsx" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("in_child", [True, False])
+def test_requests_keep_the_pdf_render_server_warm(app, client, monkeypatch, in_child):
+    import audit.views
+
+    started = []
+    monkeypatch.setattr(audit.views, "warm", lambda: started.append(True))
+    app.config["PDF_RENDER_IN_CHILD"] = in_child
+    client.get("/login")
+    assert bool(started) is in_child

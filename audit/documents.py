@@ -142,10 +142,17 @@ def sha256_bytes(data: bytes) -> str:
 # WeasyPrint spends most of its time on boxes: a table cell is several boxes, so a 1,000-line
 # table takes many seconds. Each plan line is printed as one line of monospaced text (a CJK
 # character is two columns wide), in one <pre> per recipient: a handful of boxes per recipient.
+# Noto Sans Mono CJK draws the East Asian "ambiguous" characters (…, ·, ×, ①, “…) full width,
+# so they count two columns; an empty cell is an ASCII "-" (its em dash is 0.894 of a column pair).
+EMPTY = "-"
+
+
+def char_width(char: str) -> int:
+    return 2 if unicodedata.east_asian_width(char) in "WFA" else 1
 
 
 def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return sum(char_width(c) for c in text)
 
 
 def fit(text: str, columns: int, right: bool = False) -> str:
@@ -153,9 +160,9 @@ def fit(text: str, columns: int, right: bool = False) -> str:
     text = str(text)
     used = width(text)
     if used > columns:
-        used, kept = 1, 0  # the ellipsis takes one column
+        used, kept = width("…"), 0
         for char in text:
-            wide = 2 if unicodedata.east_asian_width(char) in "WF" else 1
+            wide = char_width(char)
             if used + wide > columns:
                 break
             used, kept = used + wide, kept + 1
@@ -256,10 +263,10 @@ def plan_context(plan: Plan, record: dict, content_sha256: str, english: bool) -
                 "seq": number,
                 "lot": lot.lot_number,
                 "maker": lot.product.maker,
-                "certificates": ", ".join(certificates.get(lot.id, [])) or "—",
+                "certificates": ", ".join(certificates.get(lot.id, [])) or EMPTY,
                 "pieces": f"{line.quantity:,}",
                 "boxes": boxes_text(line.quantity, lot.pieces_per_box),
-                "hash": f"{entry['hash']}" if entry else "—",
+                "hash": f"{entry['hash']}" if entry else EMPTY,
             }
         )
         group.pieces += line.quantity

@@ -6,6 +6,7 @@ PostgreSQL) they run there instead. The schema is built once per session by the 
 """
 
 import os
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -36,6 +37,25 @@ def _reset_schema(url: str) -> None:
         conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+@contextmanager
+def tampering(app):
+    """A raw connection that may change ledger rows, as someone with database access would (on
+    PostgreSQL the append-only trigger is off only inside it)."""
+    with app.app_context():
+        db.session.remove()
+        on_postgres = db.engine.dialect.name == "postgresql"
+        with db.engine.begin() as connection:
+            if on_postgres:
+                connection.execute(
+                    sa.text("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only")
+                )
+            yield connection
+            if on_postgres:
+                connection.execute(
+                    sa.text("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only")
+                )
 
 
 def base_config(database_url: str) -> dict:

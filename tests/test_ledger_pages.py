@@ -13,7 +13,7 @@ from ledger import services as ledger
 from ledger.models import Bucket, LedgerEntry
 from procurement.models import Grade
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, tampering
 
 
 def text(response) -> str:
@@ -180,12 +180,8 @@ def test_entries_page_filters(signed_in, city):
 def test_verify_page(app, signed_in, city):
     client = english(signed_in(Role.AUDITOR))
     assert "Chain intact: 7 entries." in text(client.get("/ledger/verify"))
-    with app.app_context(), db.engine.begin() as sql:
-        if db.engine.dialect.name == "postgresql":
-            sql.execute(sa.text("ALTER TABLE ledger_entries DISABLE TRIGGER USER"))
+    with tampering(app) as sql:
         sql.execute(sa.text("UPDATE ledger_entries SET quantity = 301 WHERE seq = 5"))
-        if db.engine.dialect.name == "postgresql":
-            sql.execute(sa.text("ALTER TABLE ledger_entries ENABLE TRIGGER USER"))
     page = text(client.get("/ledger/verify"))
     assert "Chain broken at entry 5:" in page
     assert "its contents no longer match its hash" in page

@@ -3,8 +3,6 @@ balances. The tampering is done with raw SQL, as someone with database access wo
 PostgreSQL the append-only trigger has to be switched off for it, inside the tamper's own
 transaction, and a separate test proves that the trigger refuses it otherwise."""
 
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -12,6 +10,8 @@ from sqlalchemy.exc import DBAPIError
 from extensions import db
 from ledger import services as ledger
 from ledger.verify import Problem, verify
+
+from .conftest import tampering
 
 
 @pytest.fixture
@@ -27,24 +27,6 @@ def ledger_with_history(app, make_lot, make_recipient):
         ledger.reverse(issue, None, "误发")
         db.session.commit()
     return {"first": first, "second": second}
-
-
-@contextmanager
-def tampering(app):
-    """A raw connection that may change ledger rows (the trigger is off only inside it)."""
-    with app.app_context():
-        db.session.remove()
-        on_postgres = db.engine.dialect.name == "postgresql"
-        with db.engine.begin() as connection:
-            if on_postgres:
-                connection.execute(
-                    sa.text("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only")
-                )
-            yield connection
-            if on_postgres:
-                connection.execute(
-                    sa.text("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only")
-                )
 
 
 def check(app):

@@ -173,10 +173,11 @@ def fit(text: str, columns: int, right: bool = False) -> str:
 
 # (name, widest, right-aligned): each column is as wide as its widest value in the plan (or its
 # header), up to `widest` display columns; longer values are cut with an ellipsis.
+# A landscape A4 line at 7pt holds 221 columns; the certificate numbers take what is left.
 LINE_COLUMNS = (("seq", 7, True), ("lot", 20, False), ("maker", 26, False))
-LINE_COLUMNS += (("certificates", 24, False), ("pieces", 9, True), ("boxes", 11, True))
+LINE_COLUMNS += (("certificates", 70, False), ("pieces", 9, True), ("boxes", 11, True))
 LINE_COLUMNS += (("hash", 64, False),)
-# The widest line: all columns at their limits, two spaces apart (a landscape A4 line at 7pt).
+# The widest line: all columns at their limits, two spaces apart.
 PAGE_COLUMNS = sum(widest for _name, widest, _right in LINE_COLUMNS) + 2 * (len(LINE_COLUMNS) - 1)
 
 

@@ -16,7 +16,7 @@ run: system-deps $(VENV)/.runtime translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	@echo "Baogong is at http://127.0.0.1:$(PORT)/ (demo users: see README.md)"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --timeout 180 --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
 
 test: system-deps-test $(VENV)/.dev translations
 	$(BIN)/pytest $(PYTEST_ARGS)

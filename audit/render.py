@@ -35,9 +35,11 @@ from dataclasses import dataclass
 
 # Fonts are embedded as subsets (WeasyPrint's default); images are recompressed losslessly.
 PDF_OPTIONS = {"optimize_images": True}
-TIMEOUT_SECONDS = 300
+# Under gunicorn's worker timeout (180 s in the Makefile and README), so that a render that
+# takes too long fails with a page that says so rather than a killed worker.
+TIMEOUT_SECONDS = 120
 # How long the server may take to import WeasyPrint and warm its fonts before the first job.
-START_SECONDS = 60
+START_SECONDS = 30
 
 # A page with the fonts every document uses: laying it out loads fontconfig and the CJK font
 # before the server forks, so that no render pays for it again.

@@ -7,7 +7,7 @@ download of a plan's PDF stores the rendered file, and every download is logged 
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -25,7 +25,7 @@ from procurement.models import Lot
 from . import documents, reports, verification
 from .forms import VerifyUploadForm
 from .models import PlanDocument  # noqa: F401  (the models are known to the migrations)
-from .render import render_pdf, warm
+from .render import RenderError, render_pdf, warm
 
 bp = Blueprint("audit", __name__)
 
@@ -42,6 +42,21 @@ def warm_pdf_renderer():
     """Have the render server warm before the first PDF is asked for (see audit/render.py)."""
     if current_app.config["PDF_RENDER_IN_CHILD"]:
         warm()
+
+
+@bp.errorhandler(RenderError)
+def render_failed(error: RenderError):
+    """A PDF that could not be made: nothing stored or recorded, a page that says so."""
+    current_app.logger.error("PDF rendering failed on %s: %s", request.path, error)
+    db.session.rollback()
+    message = gettext(
+        "Nothing was stored. Try again in a minute; if it fails again, tell the administrator "
+        "(the server log has the details)."
+    )
+    page = render_template(
+        "errors/error.html", code=503, title=gettext("The PDF could not be made"), message=message
+    )
+    return page, 503
 
 
 NAV = [

@@ -294,3 +294,23 @@ def test_requests_keep_the_pdf_render_server_warm(app, client, monkeypatch, in_c
     app.config["PDF_RENDER_IN_CHILD"] = in_child
     client.get("/login")
     assert bool(started) is in_child
+
+
+def test_a_pdf_that_cannot_be_made_says_so_and_stores_nothing(
+    app, client, signed_in, issued_plan, monkeypatch
+):
+    from audit.render import RenderError
+
+    def failing(*args, **kwargs):
+        raise RenderError("PDF rendering timed out")
+
+    monkeypatch.setattr(documents, "render_pdf", failing)
+    signed_in(Role.AUDITOR)
+    response = client.get(f"/plans/{issued_plan['id']}/pdf", headers=EN)
+    assert response.status_code == 503
+    assert "The PDF could not be made" in response.get_data(as_text=True)
+    zh = client.get(f"/plans/{issued_plan['id']}/pdf", headers={"Accept-Language": "zh"})
+    assert zh.status_code == 503 and "PDF 未能生成" in zh.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(PlanDocument.id))) == 0
+        assert db.session.scalar(sa.select(sa.func.count(DocumentDownload.id))) == 0

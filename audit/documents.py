@@ -27,8 +27,9 @@ from extensions import db
 from ledger.models import LedgerEntry
 from procurement.models import Grade, Lot
 
-from .models import DocumentDownload, PlanDocument
-from .render import render_pdf
+from . import reports
+from .models import DocumentDownload, PlanDocument, ReportDocument, ReportDownload
+from .render import Rendered, render_pdf
 
 RECORD_FORMAT = 1
 PRINTABLE = (PlanStatus.APPROVED, PlanStatus.ISSUED, PlanStatus.REVERSED)
@@ -327,6 +328,22 @@ def pdf_folder() -> Path:
     return folder
 
 
+def _render_and_store(html: str, stem: str) -> tuple[Rendered, str, str]:
+    """Render `html`, write the PDF into the store as `stem-<file hash>.pdf` (atomically)."""
+    rendered = render_pdf(
+        html,
+        base_url=current_app.root_path,
+        in_child=current_app.config["PDF_RENDER_IN_CHILD"],
+    )
+    file_sha256 = sha256_bytes(rendered.pdf)
+    filename = f"{stem}-{file_sha256[:16]}.pdf"
+    path = pdf_folder() / filename
+    temporary = path.with_suffix(".part")
+    temporary.write_bytes(rendered.pdf)
+    temporary.replace(path)
+    return rendered, file_sha256, filename
+
+
 def _render_html(plan: Plan, record: dict, content_sha256: str, language: str) -> str:
     with force_locale(language):
         context = plan_context(plan, record, content_sha256, english=language == "en")
@@ -359,17 +376,9 @@ def plan_document(plan: Plan, language: str, actor_id: int | None) -> PlanDocume
     if found is not None and (pdf_folder() / found.filename).is_file():
         return found
     html = _render_html(plan, record, content_sha256, language)
-    rendered = render_pdf(
-        html,
-        base_url=current_app.root_path,
-        in_child=current_app.config["PDF_RENDER_IN_CHILD"],
+    rendered, file_sha256, filename = _render_and_store(
+        html, f"{plan.number}-v{plan.current_run.version}-{language}"
     )
-    file_sha256 = sha256_bytes(rendered.pdf)
-    filename = f"{plan.number}-v{plan.current_run.version}-{language}-{file_sha256[:16]}.pdf"
-    path = pdf_folder() / filename
-    temporary = path.with_suffix(".part")
-    temporary.write_bytes(rendered.pdf)
-    temporary.replace(path)
     if found is not None:  # the file went missing from the store: put the new one in its place
         found.file_sha256, found.filename = file_sha256, filename
         found.size, found.pages = len(rendered.pdf), rendered.pages
@@ -400,6 +409,102 @@ def plan_document(plan: Plan, language: str, actor_id: int | None) -> PlanDocume
     return document
 
 
+# Daily and recall reports ------------------------------------------------------------------
+
+REPORT_TEMPLATES = {"daily": "audit/daily_pdf.html", "recall": "audit/recall_pdf.html"}
+
+
+def report_of(kind: str, subject, through_seq: int | None = None):
+    """(report, record) of a daily report (`subject` a date) or a recall report (a Lot)."""
+    if kind == "daily":
+        report = reports.daily_report(subject, through_seq)
+        return report, reports.daily_record(report)
+    report = reports.recall_report(subject, through_seq)
+    return report, reports.recall_record(report)
+
+
+def report_document(kind: str, subject, language: str, actor_id: int | None) -> ReportDocument:
+    """The stored PDF of a daily report (`subject`: the day) or a recall report (the lot) as the
+    ledger says now, in `language`, rendered the first time. Flushes, never commits."""
+    if language not in LANGUAGES:
+        language = LANGUAGES[0]
+    report, record = report_of(kind, subject)
+    text = canonical(record)
+    content_sha256 = sha256_text(text)
+    found = db.session.scalar(
+        sa.select(ReportDocument).where(
+            ReportDocument.content_sha256 == content_sha256, ReportDocument.language == language
+        )
+    )
+    if found is not None and (pdf_folder() / found.filename).is_file():
+        return found
+    with force_locale(language):
+        html = render_template(
+            REPORT_TEMPLATES[kind],
+            report=report,
+            kinds=reports.DAILY_KINDS,
+            content_sha256=content_sha256,
+            english=language == "en",
+            printed_at=now_utc(),
+        )
+    name = subject.isoformat() if kind == "daily" else f"lot{subject.id}"
+    rendered, file_sha256, filename = _render_and_store(html, f"{kind}-{name}-{language}")
+    if found is not None:  # the file went missing from the store: put the new one in its place
+        found.file_sha256, found.filename = file_sha256, filename
+        found.size, found.pages = len(rendered.pdf), rendered.pages
+        db.session.flush()
+        return found
+    document = ReportDocument(
+        kind=kind,
+        day=subject if kind == "daily" else None,
+        lot_id=subject.id if kind == "recall" else None,
+        through_seq=record["through_seq"],
+        language=language,
+        content_sha256=content_sha256,
+        content=text,
+        file_sha256=file_sha256,
+        filename=filename,
+        size=len(rendered.pdf),
+        pages=rendered.pages,
+        created_by_id=actor_id,
+    )
+    try:
+        with db.session.begin_nested():  # two first downloads at once: the other one wins
+            db.session.add(document)
+    except sa.exc.IntegrityError:
+        return db.session.scalar(
+            sa.select(ReportDocument).where(
+                ReportDocument.content_sha256 == content_sha256,
+                ReportDocument.language == language,
+            )
+        )
+    return document
+
+
+def record_report_download(document: ReportDocument, user_id: int | None) -> ReportDownload:
+    download = ReportDownload(document_id=document.id, user_id=user_id)
+    db.session.add(download)
+    db.session.flush()
+    return download
+
+
+def report_subject(document: ReportDocument):
+    return document.day if document.kind == "daily" else document.lot
+
+
+def entries_after(document: ReportDocument) -> int:
+    """Ledger entries recorded after the report was printed that a report printed now would
+    include (for a day: any entry that occurred by its end; for a lot: its deliveries)."""
+    if document.kind == "daily":
+        _start, end = reports.local_bounds(document.day, document.day)
+        query = sa.select(sa.func.count(LedgerEntry.seq)).where(LedgerEntry.occurred_at < end)
+    else:
+        query = reports.recall_entries(document.lot_id).with_only_columns(
+            sa.func.count(LedgerEntry.seq)
+        )
+    return db.session.scalar(query.where(LedgerEntry.seq > document.through_seq)) or 0
+
+
 def record_download(document: PlanDocument, user_id: int | None) -> DocumentDownload:
     download = DocumentDownload(document_id=document.id, user_id=user_id)
     db.session.add(download)
@@ -417,7 +522,7 @@ def documents_of(plan_id: int) -> list[PlanDocument]:
     )
 
 
-def document_path(document: PlanDocument) -> Path:
+def document_path(document: PlanDocument | ReportDocument) -> Path:
     return pdf_folder() / document.filename
 
 

@@ -4,10 +4,11 @@ An allocation PDF is rendered once for a given content (the canonical record of 
 lines, approvals and issue entries) and language, stored under `instance/pdf/`, and served
 from there afterwards. `content_sha256` is printed in the PDF's footer; `file_sha256` is the
 hash of the stored file itself, so that the verification page accepts the genuine file and
-refuses one that differs by a single byte.
+refuses one that differs by a single byte. The daily and recall report PDFs are stored and
+checked the same way (`ReportDocument`).
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -64,4 +65,62 @@ class DocumentDownload(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
     document: Mapped[PlanDocument] = relationship(back_populates="downloads")
+    user = relationship("User")
+
+
+class ReportDocument(db.Model):
+    """A daily report (日报表) or recall report PDF as printed: stored once for a given content
+    and language, like a plan's. The record covers the ledger entries up to `through_seq` that
+    the report is made from (the day's, or the lot's deliveries), so that it can be made again
+    from the ledger and checked; entries recorded later make a newer report."""
+
+    __tablename__ = "audit_report_documents"
+    __table_args__ = (
+        sa.UniqueConstraint("content_sha256", "language", name="uq_report_documents_content_lang"),
+        sa.UniqueConstraint("file_sha256", name="uq_report_documents_file_sha256"),
+        sa.CheckConstraint("language IN ('zh', 'en')", name="language_known"),
+        sa.CheckConstraint(
+            "(kind = 'daily' AND day IS NOT NULL AND lot_id IS NULL)"
+            " OR (kind = 'recall' AND lot_id IS NOT NULL AND day IS NULL)",
+            name="kind_subject",
+        ),
+        sa.CheckConstraint("size > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    day: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
+    lot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("lots.id"), nullable=True, index=True)
+    # The last ledger entry the report was made from (0: none yet).
+    through_seq: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    language: Mapped[str] = mapped_column(sa.String(5), nullable=False)
+    content_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    content: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    file_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    size: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    pages: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+
+    lot = relationship("Lot")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    downloads: Mapped[list["ReportDownload"]] = relationship(
+        back_populates="document", order_by="ReportDownload.id"
+    )
+
+
+class ReportDownload(db.Model):
+    """Who downloaded a stored report, and when."""
+
+    __tablename__ = "audit_report_downloads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("audit_report_documents.id"), nullable=False, index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+
+    document: Mapped[ReportDocument] = relationship(back_populates="downloads")
     user = relationship("User")

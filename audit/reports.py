@@ -1,7 +1,9 @@
 """The daily report (日报表), the recall report of a lot, and the exports (CSV / XLSX).
 
 Read-only queries over the ledger; times are stored in UTC and a "day" is the city's local
-calendar day (`BABEL_DEFAULT_TIMEZONE`)."""
+calendar day (`BABEL_DEFAULT_TIMEZONE`). A report is made from the ledger entries up to a
+sequence number (`through_seq`), so that a printed report can be made again, exactly, from the
+same entries and checked (`daily_record`, `recall_record`; see audit/documents.py)."""
 
 import csv
 import io
@@ -28,6 +30,8 @@ def local_bounds(since: date, until: date) -> tuple[datetime, datetime]:
         datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone),
     )
 
+
+RECORD_FORMAT = 1
 
 # Daily report -------------------------------------------------------------------------------
 
@@ -56,6 +60,7 @@ class DailyReport:
     day: date
     grades: list[DailyGrade]
     entries: int
+    through_seq: int
 
     def total_move(self, kind: EntryKind) -> int:
         return sum(g.moves.get(kind, 0) for g in self.grades)
@@ -64,25 +69,49 @@ class DailyReport:
         return sum(g.stock.get(bucket, 0) for g in self.grades)
 
 
-def daily_report(day: date) -> DailyReport:
-    """Pieces moved on `day` per grade and kind, and stock per grade and status at its end."""
+def daily_through_seq(day: date) -> int:
+    """The last ledger entry a report of `day` is made from: the last that occurred by its end."""
+    _start, end = local_bounds(day, day)
+    return db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(LedgerEntry.seq), 0)).where(
+            LedgerEntry.occurred_at < end
+        )
+    )
+
+
+def daily_entries(day: date, through_seq: int) -> sa.Select:
+    start, end = local_bounds(day, day)
+    return sa.select(LedgerEntry).where(
+        LedgerEntry.occurred_at >= start,
+        LedgerEntry.occurred_at < end,
+        LedgerEntry.seq <= through_seq,
+    )
+
+
+def daily_report(day: date, through_seq: int | None = None) -> DailyReport:
+    """Pieces moved on `day` per grade and kind, and stock per grade and status at its end, from
+    the ledger entries up to `through_seq` (by default, all that occurred by the day's end)."""
+    if through_seq is None:
+        through_seq = daily_through_seq(day)
     start, end = local_bounds(day, day)
     grade_of = (
         sa.select(LedgerEntry.kind, Product.grade_id, sa.func.sum(LedgerEntry.quantity))
         .join(Lot, LedgerEntry.lot_id == Lot.id)
         .join(Product, Lot.product_id == Product.id)
-        .where(LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end)
+        .where(
+            LedgerEntry.occurred_at >= start,
+            LedgerEntry.occurred_at < end,
+            LedgerEntry.seq <= through_seq,
+        )
         .group_by(LedgerEntry.kind, Product.grade_id)
     )
     moves: dict[int, dict[EntryKind, int]] = {}
     for kind, grade_id, quantity in db.session.execute(grade_of):
         moves.setdefault(grade_id, {})[EntryKind(kind)] = int(quantity or 0)
     count = db.session.scalar(
-        sa.select(sa.func.count(LedgerEntry.seq)).where(
-            LedgerEntry.occurred_at >= start, LedgerEntry.occurred_at < end
-        )
+        sa.select(sa.func.count()).select_from(daily_entries(day, through_seq).subquery())
     )
-    stock = stock_at(end)
+    stock = stock_at(end, through_seq)
     by_grade: dict[int, dict[Bucket, int]] = {}
     for (grade_id, _lot_id, bucket), quantity in stock.items():
         buckets = by_grade.setdefault(grade_id, {})
@@ -93,14 +122,37 @@ def daily_report(day: date) -> DailyReport:
         for g in grades
         if g.id in moves or any(by_grade.get(g.id, {}).values())
     ]
-    return DailyReport(day, rows, count or 0)
+    return DailyReport(day, rows, count or 0, through_seq)
 
 
-def stock_at(end: datetime) -> dict[tuple[int, int, Bucket], int]:
-    """Pieces per (grade id, lot id, bucket) from the entries that occurred before `end`."""
+def daily_record(report: DailyReport) -> dict:
+    """What a printed daily report vouches for: its figures and the day's entries (seq, hash)."""
+    entries = db.session.execute(
+        daily_entries(report.day, report.through_seq)
+        .with_only_columns(LedgerEntry.seq, LedgerEntry.hash)
+        .order_by(LedgerEntry.seq)
+    )
+    return {
+        "format": RECORD_FORMAT,
+        "document": "daily_report",
+        "day": report.day.isoformat(),
+        "through_seq": report.through_seq,
+        "moves": {
+            g.grade.code: {kind.value: q for kind, q in g.moves.items()} for g in report.grades
+        },
+        "stock": {
+            g.grade.code: {bucket.value: q for bucket, q in g.stock.items()} for g in report.grades
+        },
+        "entries": [{"seq": seq, "hash": hash_} for seq, hash_ in entries],
+    }
+
+
+def stock_at(end: datetime, through_seq: int | None = None) -> dict[tuple[int, int, Bucket], int]:
+    """Pieces per (grade id, lot id, bucket) from the entries that occurred before `end` (and
+    are not after `through_seq`, if given)."""
     result: dict[tuple[int, int, Bucket], int] = {}
     for column, sign in ((LedgerEntry.to_bucket, 1), (LedgerEntry.from_bucket, -1)):
-        rows = db.session.execute(
+        query = (
             sa.select(
                 Product.grade_id, LedgerEntry.lot_id, column, sa.func.sum(LedgerEntry.quantity)
             )
@@ -109,7 +161,9 @@ def stock_at(end: datetime) -> dict[tuple[int, int, Bucket], int]:
             .where(LedgerEntry.occurred_at < end, column.is_not(None))
             .group_by(Product.grade_id, LedgerEntry.lot_id, column)
         )
-        for grade_id, lot_id, bucket, quantity in rows:
+        if through_seq is not None:
+            query = query.where(LedgerEntry.seq <= through_seq)
+        for grade_id, lot_id, bucket, quantity in db.session.execute(query):
             key = (grade_id, lot_id, Bucket(bucket))
             result[key] = result.get(key, 0) + sign * int(quantity or 0)
     return {key: value for key, value in result.items() if value}
@@ -123,24 +177,51 @@ class RecallReport:
     lot: Lot
     receipts: list  # ledger.queries.Receipt
     entries: list[LedgerEntry]
+    through_seq: int
 
     @property
     def total(self) -> int:
         return sum(r.quantity for r in self.receipts)
 
 
-def recall_report(lot: Lot) -> RecallReport:
+def recall_entries(lot_id: int) -> sa.Select:
+    return sa.select(LedgerEntry).where(
+        LedgerEntry.lot_id == lot_id, LedgerEntry.recipient_id.is_not(None)
+    )
+
+
+def recall_through_seq(lot_id: int) -> int:
+    """The last ledger entry a recall report of the lot is made from: its last delivery's."""
+    return db.session.scalar(
+        recall_entries(lot_id).with_only_columns(sa.func.coalesce(sa.func.max(LedgerEntry.seq), 0))
+    )
+
+
+def recall_report(lot: Lot, through_seq: int | None = None) -> RecallReport:
+    """Everyone who received the lot, and the entries that say so (up to `through_seq`)."""
+    if through_seq is None:
+        through_seq = recall_through_seq(lot.id)
     entries = list(
         db.session.scalars(
-            sa.select(LedgerEntry)
-            .where(
-                LedgerEntry.lot_id == lot.id,
-                LedgerEntry.recipient_id.is_not(None),
-            )
-            .order_by(LedgerEntry.seq)
+            recall_entries(lot.id).where(LedgerEntry.seq <= through_seq).order_by(LedgerEntry.seq)
         )
     )
-    return RecallReport(lot, lot_recipients(lot.id), entries)
+    return RecallReport(lot, lot_recipients(lot.id, through_seq), entries, through_seq)
+
+
+def recall_record(report: RecallReport) -> dict:
+    """What a printed recall report vouches for: the lot, who received how much, the entries."""
+    return {
+        "format": RECORD_FORMAT,
+        "document": "recall_report",
+        "lot": {"id": report.lot.id, "number": report.lot.lot_number},
+        "through_seq": report.through_seq,
+        "recipients": [
+            {"id": r.recipient.id, "name": r.recipient.name, "quantity": r.quantity}
+            for r in report.receipts
+        ],
+        "entries": [{"seq": e.seq, "hash": e.hash} for e in report.entries],
+    }
 
 
 # Exports ------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """What the verification page answers: is this file (or this SHA-256) a document Baogong issued,
-which plan and version is it, do the plan's records still say what it says, and is every ledger
-entry it lists still intact."""
+which plan and version (or which daily or recall report) is it, do the records still say what it
+says, and is every ledger entry it lists still intact."""
 
 import json
 import re
@@ -15,7 +15,7 @@ from extensions import db
 from ledger.verify import Problem, check_entries
 
 from . import documents
-from .models import PlanDocument
+from .models import PlanDocument, ReportDocument
 
 HASH_PATTERN = re.compile(r"^[0-9a-f]{64}$")
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -36,16 +36,18 @@ class EntryCheck:
 @dataclass
 class DocumentCheck:
     given_sha256: str
-    document: PlanDocument | None = None
+    document: PlanDocument | None = None  # an allocation plan's PDF…
+    report: ReportDocument | None = None  # …or a daily or recall report's
     matched_by: str = ""  # "file" or "content"
     record_intact: bool = False
     stored_file_intact: bool = False
-    later_transitions: int = 0
+    later_transitions: int = 0  # plans: status changes since printed
+    later_entries: int = 0  # reports: ledger entries since printed that a new print would show
     entries: list[EntryCheck] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
-        return self.document is not None
+        return self.document is not None or self.report is not None
 
     @property
     def entries_intact(self) -> bool:
@@ -75,38 +77,28 @@ def check_pdf(data: bytes) -> DocumentCheck:
     return check_hash(documents.sha256_bytes(data), only_file=True)
 
 
-def check_hash(sha256: str, only_file: bool = False) -> DocumentCheck:
-    result = DocumentCheck(sha256)
-    document = db.session.scalar(sa.select(PlanDocument).where(PlanDocument.file_sha256 == sha256))
-    if document is not None:
-        result.matched_by = "file"
-    elif not only_file:
-        document = db.session.scalar(
-            sa.select(PlanDocument)
-            .where(PlanDocument.content_sha256 == sha256)
-            .order_by(PlanDocument.id)
+def _find(sha256: str, only_file: bool) -> tuple[PlanDocument | ReportDocument | None, str]:
+    for model in (PlanDocument, ReportDocument):
+        found = db.session.scalar(sa.select(model).where(model.file_sha256 == sha256))
+        if found is not None:
+            return found, "file"
+    if only_file:
+        return None, ""
+    for model in (PlanDocument, ReportDocument):
+        found = db.session.scalar(
+            sa.select(model).where(model.content_sha256 == sha256).order_by(model.id)
         )
-        result.matched_by = "content" if document is not None else ""
-    if document is None:
-        return result
-    result.document = document
-    plan = db.session.get(Plan, document.plan_id)
-    try:
-        now = documents.plan_record(plan, document.last_transition_id)
-        result.record_intact = (
-            documents.sha256_text(documents.canonical(now)) == document.content_sha256
-        )
-    except ServiceError:
-        result.record_intact = False
-    path = documents.document_path(document)
-    result.stored_file_intact = (
-        path.is_file() and documents.sha256_bytes(path.read_bytes()) == document.file_sha256
-    )
-    result.later_transitions = documents.transitions_after(plan.id, document.last_transition_id)
-    printed = json.loads(document.content).get("issue_entries", [])
-    problems = check_entries([e["seq"] for e in printed])
-    stored = documents.stored_entries([e["seq"] for e in printed])
-    result.entries = [
+        if found is not None:
+            return found, "content"
+    return None, ""
+
+
+def _check_entries(printed: list[dict]) -> list[EntryCheck]:
+    """Each printed (seq, hash) against the ledger: the entry's own check and its stored hash."""
+    seqs = [e["seq"] for e in printed]
+    problems = check_entries(seqs)
+    stored = documents.stored_entries(seqs)
+    return [
         EntryCheck(
             e["seq"],
             e["hash"],
@@ -115,4 +107,37 @@ def check_hash(sha256: str, only_file: bool = False) -> DocumentCheck:
         )
         for e in printed
     ]
+
+
+def check_hash(sha256: str, only_file: bool = False) -> DocumentCheck:
+    result = DocumentCheck(sha256)
+    found, result.matched_by = _find(sha256, only_file)
+    if found is None:
+        return result
+    path = documents.document_path(found)
+    result.stored_file_intact = (
+        path.is_file() and documents.sha256_bytes(path.read_bytes()) == found.file_sha256
+    )
+    if isinstance(found, ReportDocument):
+        result.report = found
+        _report, now = documents.report_of(
+            found.kind, documents.report_subject(found), found.through_seq
+        )
+        result.record_intact = documents.sha256_text(documents.canonical(now)) == (
+            found.content_sha256
+        )
+        result.later_entries = documents.entries_after(found)
+        result.entries = _check_entries(json.loads(found.content).get("entries", []))
+        return result
+    result.document = found
+    plan = db.session.get(Plan, found.plan_id)
+    try:
+        now = documents.plan_record(plan, found.last_transition_id)
+        result.record_intact = (
+            documents.sha256_text(documents.canonical(now)) == found.content_sha256
+        )
+    except ServiceError:
+        result.record_intact = False
+    result.later_transitions = documents.transitions_after(plan.id, found.last_transition_id)
+    result.entries = _check_entries(json.loads(found.content).get("issue_entries", []))
     return result

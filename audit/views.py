@@ -7,7 +7,7 @@ download of a plan's PDF stores the rendered file, and every download is logged 
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -25,7 +25,7 @@ from procurement.models import Lot
 from . import documents, reports, verification
 from .forms import VerifyUploadForm
 from .models import PlanDocument  # noqa: F401  (the models are known to the migrations)
-from .render import RenderError, render_pdf, warm
+from .render import RenderError, warm
 
 bp = Blueprint("audit", __name__)
 
@@ -83,17 +83,6 @@ def _pdf_response(data: bytes, filename: str) -> Response:
             "Cache-Control": "no-store",
         },
     )
-
-
-def _render(template: str, language: str, **context) -> bytes:
-    """A report's PDF, in `language` whatever the language of the page that asked for it."""
-    with force_locale(language):
-        html = render_template(template, english=language == "en", **context)
-    return render_pdf(
-        html,
-        base_url=current_app.root_path,
-        in_child=current_app.config["PDF_RENDER_IN_CHILD"],
-    ).pdf
 
 
 # The allocation PDF -------------------------------------------------------------------------
@@ -182,25 +171,25 @@ def daily():
     )
 
 
+def _report_pdf(kind: str, subject) -> Response:
+    """A stored report PDF (rendered the first time the ledger says this), download recorded."""
+    document = documents.report_document(kind, subject, _language(), current_user.id)
+    documents.record_report_download(document, current_user.id)
+    db.session.commit()
+    data = documents.document_path(document).read_bytes()  # served from the store
+    return _pdf_response(data, document.filename)
+
+
 @bp.route("/audit/daily.pdf")
 @signed_in
 def daily_pdf():
-    day = _day_arg()
-    data = _render(
-        "audit/daily_pdf.html",
-        _language(),
-        report=reports.daily_report(day),
-        kinds=reports.DAILY_KINDS,
-    )
-    return _pdf_response(data, f"baogong-daily-{day.isoformat()}.pdf")
+    return _report_pdf("daily", _day_arg())
 
 
 @bp.route("/lots/<int:lot_id>/recall.pdf")
 @signed_in
 def recall_pdf(lot_id: int):
-    lot = db.get_or_404(Lot, lot_id)
-    data = _render("audit/recall_pdf.html", _language(), report=reports.recall_report(lot))
-    return _pdf_response(data, f"baogong-recall-{lot.id}.pdf")
+    return _report_pdf("recall", db.get_or_404(Lot, lot_id))
 
 
 # Exports ------------------------------------------------------------------------------------

@@ -254,14 +254,16 @@ def _received_query():
     ), sa.and_(issued, LedgerEntry.recipient_id.is_not(None))
 
 
-def lot_recipients(lot_id: int) -> list[Receipt]:
-    """Everyone who received any of a lot: the recall list."""
+def lot_recipients(lot_id: int, through_seq: int | None = None) -> list[Receipt]:
+    """Everyone who received any of a lot: the recall list (from the entries up to
+    `through_seq`, if given)."""
     aggregates, condition = _received_query()
-    rows = db.session.execute(
-        sa.select(LedgerEntry.recipient_id, *aggregates)
-        .where(condition, LedgerEntry.lot_id == lot_id)
-        .group_by(LedgerEntry.recipient_id)
-    ).all()
+    query = sa.select(LedgerEntry.recipient_id, *aggregates).where(
+        condition, LedgerEntry.lot_id == lot_id
+    )
+    if through_seq is not None:
+        query = query.where(LedgerEntry.seq <= through_seq)
+    rows = db.session.execute(query.group_by(LedgerEntry.recipient_id)).all()
     recipients = {
         r.id: r
         for r in db.session.scalars(

@@ -15,8 +15,9 @@ from accounts.models import Role, User
 from allocation import plans
 from allocation.models import Plan, Round
 from audit import documents
-from audit.models import DocumentDownload, PlanDocument
+from audit.models import DocumentDownload, PlanDocument, ReportDocument, ReportDownload
 from extensions import db
+from ledger.models import LedgerEntry
 from ledger.queries import lot_recipients
 from procurement import certificates
 from procurement.models import Lot
@@ -260,6 +261,96 @@ def test_recall_report_names_everyone_who_received_the_lot(
     assert "LOT-甲-001" in text and "召回" in text
     for name, quantity in receipts.items():
         assert name in text and f"{quantity:,}" in text
+
+
+def _lot_id(app, number="LOT-甲-001") -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Lot.id).where(Lot.lot_number == number))
+
+
+def test_report_pdfs_are_stored_once_and_every_download_recorded(
+    app, client, signed_in, issued_plan
+):
+    from ledger.services import local_today
+
+    signed_in(Role.AUDITOR, username="shen")
+    with app.app_context():
+        day = local_today().isoformat()
+        auditor = db.session.scalar(sa.select(User.id).where(User.username == "shen"))
+    first = client.get(f"/audit/daily.pdf?day={day}&lang=zh").get_data()
+    again = client.get(f"/audit/daily.pdf?day={day}&lang=zh").get_data()
+    recall = client.get(f"/lots/{_lot_id(app)}/recall.pdf?lang=en").get_data()
+    assert first == again and recall.startswith(b"%PDF-")
+    with app.app_context():
+        stored = db.session.scalars(sa.select(ReportDocument).order_by(ReportDocument.id)).all()
+        assert [(d.kind, d.language) for d in stored] == [("daily", "zh"), ("recall", "en")]
+        assert stored[0].file_sha256 == documents.sha256_bytes(first)
+        downloads = db.session.scalars(sa.select(ReportDownload)).all()
+        assert [d.document_id for d in downloads] == [stored[0].id, stored[0].id, stored[1].id]
+        assert {d.user_id for d in downloads} == {auditor}
+
+
+def test_report_pdfs_are_verified_like_plans(app, client, signed_in, issued_plan, make_lot):
+    from ledger.services import local_today
+
+    signed_in(Role.AUDITOR)
+    with app.app_context():
+        day = local_today()
+    daily = client.get(f"/audit/daily.pdf?day={day.isoformat()}&lang=en").get_data()
+    recall = client.get(f"/lots/{_lot_id(app)}/recall.pdf").get_data()
+    page = _upload(client, daily).get_data(as_text=True)
+    assert "Genuine: daily report of" in page and "entries are intact" in page
+    page = _upload(client, recall).get_data(as_text=True)
+    assert "Genuine: recall report of lot LOT-甲-001" in page
+    with app.app_context():
+        content = db.session.scalar(
+            sa.select(ReportDocument.content_sha256).where(ReportDocument.kind == "recall")
+        )
+    typed = client.get("/audit/verify", query_string={"sha256": content}, headers=EN)
+    assert "Genuine: recall report" in typed.get_data(as_text=True)
+    changed = bytearray(daily)
+    changed[len(changed) // 2] ^= 0x01
+    assert "Not genuine" in _upload(client, bytes(changed)).get_data(as_text=True)
+
+    # A receipt later the same day: the printed report is still genuine (it says what the
+    # ledger said up to its entry), the page says a newer report would show more, and a new
+    # download is a new document.
+    make_lot("surgical", 300, lot_number="LOT-LATER")
+    page = _upload(client, daily).get_data(as_text=True)
+    assert "Genuine: daily report of" in page
+    assert "recorded since that a report printed now would include" in page
+    newer = client.get(f"/audit/daily.pdf?day={day.isoformat()}&lang=en").get_data()
+    assert newer != daily
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(ReportDocument.id)).where(ReportDocument.kind == "daily")
+            )
+            == 2
+        )
+
+
+def test_tampered_delivery_is_reported_on_the_recall_report(app, client, signed_in, issued_plan):
+    signed_in(Role.AUDITOR)
+    lot_id = _lot_id(app)
+    recall = client.get(f"/lots/{lot_id}/recall.pdf").get_data()
+    with app.app_context():
+        seq = db.session.scalar(
+            sa.select(sa.func.min(LedgerEntry.seq)).where(
+                LedgerEntry.lot_id == lot_id, LedgerEntry.recipient_id.is_not(None)
+            )
+        )
+    with tampering(app) as sql:
+        sql.execute(sa.text("UPDATE ledger_entries SET quantity = 1 WHERE seq = :s"), {"s": seq})
+    page = _upload(client, recall).get_data(as_text=True)
+    assert "but the records no longer match it" in page
+    assert "Some entries are not intact" in page and "Chain broken" in page
+    with app.app_context():
+        content = db.session.scalar(sa.select(ReportDocument.content_sha256))
+    zh = client.get(
+        "/audit/verify", query_string={"sha256": content}, headers={"Accept-Language": "zh"}
+    ).get_data(as_text=True)
+    assert "批号 LOT-甲-001 的召回报告" in zh and "现有记录已与之不符" in zh
 
 
 def test_exports_csv_and_xlsx(client, signed_in, issued_plan):

@@ -53,3 +53,30 @@ def test_auditor_downloads_and_verifies_the_issued_plan(new_page, screenshot, tm
     expect(page.get_by_test_id("verdict-text")).to_contain_text("不真实")
     screenshot(page, "audit-verify-altered-zh")
     assert page.console_errors == []
+
+
+def test_auditor_prints_and_verifies_the_daily_report(new_page, screenshot, tmp_path):
+    page = new_page("en-GB")
+    sign_in(page, "auditor")
+    page.get_by_role("link", name="Daily report").first.click()
+    expect(page.get_by_role("heading", name=re.compile("Daily report"))).to_be_visible()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="PDF (Chinese)").click()
+    pdf = tmp_path / "daily.pdf"
+    download_info.value.save_as(pdf)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "日报表" in text and "SHA-256" in text
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), SCREENSHOTS / "daily-pdf"],
+        check=True,
+    )
+
+    page.get_by_role("link", name="Verify documents").click()
+    page.set_input_files("input[type=file]", str(pdf))
+    page.get_by_test_id("verify-upload").click()
+    expect(page.get_by_test_id("verdict-text")).to_contain_text("Genuine: daily report of")
+    expect(page.get_by_test_id("entries-verdict")).to_contain_text("intact")
+    screenshot(page, "audit-verify-daily-en")
+    assert page.console_errors == []

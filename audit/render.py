@@ -23,7 +23,7 @@ import contextlib
 import json
 import os
 import resource
-import select
+import selectors
 import signal
 import subprocess
 import sys
@@ -40,6 +40,8 @@ PDF_OPTIONS = {"optimize_images": True}
 TIMEOUT_SECONDS = 120
 # How long the server may take to import WeasyPrint and warm its fonts before the first job.
 START_SECONDS = 30
+# After a server died before serving a job, `warm()` waits this long before starting another.
+RETRY_SECONDS = 60
 
 # A page with the fonts every document uses: laying it out loads fontconfig and the CJK font
 # before the server forks, so that no render pays for it again.
@@ -93,9 +95,14 @@ class _Server:
         self.process: subprocess.Popen | None = None
         self.owner = 0  # the pid that started it: a forked app process starts its own
         self.ready = False
+        self.failed_at = -RETRY_SECONDS  # when a server last died without serving a job
 
     def start(self) -> None:
-        """Start the server if it is not running; never waits for a render in progress."""
+        """Start the server if it is not running; never waits for a render in progress, and
+        does not try again within RETRY_SECONDS of a server that died before serving (a
+        missing library would otherwise cost a failed start on every request)."""
+        if time.monotonic() - self.failed_at < RETRY_SECONDS:
+            return
         if self.lock.acquire(blocking=False):
             try:
                 self._ensure()
@@ -112,7 +119,8 @@ class _Server:
             else:
                 self.stop()
         self.process = subprocess.Popen(
-            [sys.executable, os.path.abspath(__file__), "--serve"],
+            # -P: the server's imports come from the standard library and WeasyPrint only.
+            [sys.executable, "-P", os.path.abspath(__file__), "--serve"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             start_new_session=True,  # its own process group: a timeout kills it and its fork
@@ -127,31 +135,47 @@ class _Server:
                 stream.close()
 
     def stop(self) -> None:
+        """Kill the server and any render it forked (the group outlives its leader)."""
         process, self.process = self.process, None
         if process is None or self.owner != os.getpid():
             return
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
+        if not self.ready:
+            self.failed_at = time.monotonic()
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         self._close(process)
 
     def _reply(self, process: subprocess.Popen, deadline: float) -> dict:
         line = b""
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([process.stdout], [], [], left)[0]:
-                self.stop()
-                raise RenderError("PDF rendering timed out")
-            chunk = os.read(process.stdout.fileno(), 65536)
-            if not chunk:
-                self.stop()
-                raise RenderError("the PDF render server ended unexpectedly")
-            line += chunk
-        return json.loads(line)
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            while not line.endswith(b"\n"):
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(left):
+                    self.stop()
+                    raise RenderError("PDF rendering timed out")
+                chunk = os.read(process.stdout.fileno(), 65536)
+                if not chunk:
+                    self.stop()
+                    raise RenderError("the PDF render server ended unexpectedly")
+                line += chunk
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            reply = None
+        if not isinstance(reply, dict) or not {"ok", "code", "peak_kib"} <= reply.keys():
+            self.stop()
+            raise RenderError(f"the PDF render server answered {line[:200]!r}")
+        return reply
 
     def render(self, html: str, base_url: str | None) -> Rendered:
-        with self.lock, tempfile.TemporaryDirectory(prefix="baogong-pdf-") as folder:
+        with (
+            self.lock,
+            tempfile.TemporaryDirectory(
+                prefix="baogong-pdf-", ignore_cleanup_errors=True
+            ) as folder,
+        ):
             with open(os.path.join(folder, "in.html"), "w", encoding="utf-8") as handle:
                 handle.write(html)
             process = self._ensure()
@@ -173,8 +197,11 @@ class _Server:
                 except FileNotFoundError:
                     detail = ""
                 raise RenderError(f"PDF rendering failed (exit code {reply['code']}): {detail}")
-            with open(os.path.join(folder, "out.pdf"), "rb") as handle:
-                return Rendered(handle.read(), reply["pages"], reply["peak_kib"])
+            try:
+                with open(os.path.join(folder, "out.pdf"), "rb") as handle:
+                    return Rendered(handle.read(), int(reply["pages"]), reply["peak_kib"])
+            except (OSError, KeyError, ValueError) as error:
+                raise RenderError("the PDF render server gave no PDF") from error
 
 
 _server = _Server()

@@ -40,7 +40,7 @@ def audit_helpers():
 @bp.before_app_request
 def warm_pdf_renderer():
     """Have the render server warm before the first PDF is asked for (see audit/render.py)."""
-    if current_app.config["PDF_RENDER_IN_CHILD"]:
+    if current_app.config["PDF_RENDER_IN_CHILD"] and request.endpoint != "static":
         warm()
 
 

@@ -3,6 +3,7 @@ fork for every document, and recovery when a render fails, hangs or the server d
 
 import os
 import signal
+import time
 
 import pytest
 
@@ -48,14 +49,40 @@ def test_a_dead_server_is_started_again(server):
     assert server.process.pid != dead
 
 
-def test_a_render_that_takes_too_long_is_stopped(server, monkeypatch):
+def _group_gone(pgid: int, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_render_that_takes_too_long_is_stopped_with_its_fork(server, monkeypatch):
     server.render(CHINESE, None)
-    monkeypatch.setattr(render, "TIMEOUT_SECONDS", 0)
+    pgid = server.process.pid  # the server leads its own process group
+    monkeypatch.setattr(render, "TIMEOUT_SECONDS", 0.5)
+    long = "<html><body>" + "<p>保供 一页又一页</p>" * 20_000 + "</body></html>"
+    started = time.monotonic()
     with pytest.raises(render.RenderError, match="timed out"):
-        server.render(CHINESE, None)
-    assert server.process is None  # killed, with its fork (one process group)
-    monkeypatch.setattr(render, "TIMEOUT_SECONDS", 300)
+        server.render(long, None)
+    assert time.monotonic() - started < 5
+    assert server.process is None and _group_gone(pgid)  # the server and the render it forked
+    monkeypatch.setattr(render, "TIMEOUT_SECONDS", 120)
     assert server.render(CHINESE, None).pages == 1
+
+
+def test_a_server_that_cannot_start_is_not_started_on_every_request(server, monkeypatch):
+    monkeypatch.setattr(render, "__file__", "/nonexistent/render.py")
+    with pytest.raises(render.RenderError, match="ended unexpectedly"):
+        server.render(CHINESE, None)
+    assert server.process is None
+    server.start()  # what every request does: no new attempt for RETRY_SECONDS
+    assert server.process is None
+    monkeypatch.undo()
+    assert server.render(CHINESE, None).pages == 1  # asking for a PDF always tries
 
 
 def test_render_pdf_uses_the_shared_server_or_this_process():

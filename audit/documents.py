@@ -15,8 +15,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from allocation import plans
 from allocation.charts import tier_chart
@@ -156,9 +157,13 @@ def width(text: str) -> int:
     return sum(char_width(c) for c in text)
 
 
+# Control characters (a line break typed into a maker's name) would break a line in two.
+CONTROLS_TO_SPACES = {code: " " for code in (*range(0x20), 0x7F)}
+
+
 def fit(text: str, columns: int, right: bool = False) -> str:
     """`text` padded (or cut, with an ellipsis) to exactly `columns` display columns."""
-    text = str(text)
+    text = str(text).translate(CONTROLS_TO_SPACES)
     used = width(text)
     if used > columns:
         used, kept = width("…"), 0
@@ -201,6 +206,21 @@ def format_row(values: dict, widths: dict[str, int]) -> str:
         fit(values.get(name, ""), widths[name], right) for name, _widest, right in LINE_COLUMNS
     )
     return row.rstrip()
+
+
+def css_string(text) -> Markup:
+    """`text` as a quoted CSS string, for the running headers and footers of a PDF's @page
+    rules: data in it (a lot number) can end neither the string, nor the rule, nor the <style>
+    element. (Jinja's HTML escaping does not protect CSS.)"""
+    if isinstance(text, Markup):
+        text = text.unescape()
+    quoted = "".join(
+        " " if ord(char) < 0x20 or ord(char) == 0x7F
+        else f"\\{ord(char):x} " if char in '\\"<>&{};'
+        else char
+        for char in str(text)
+    )  # fmt: skip
+    return Markup(f'"{quoted}"')
 
 
 def page_counter_css() -> str:
@@ -423,32 +443,39 @@ def report_of(kind: str, subject, through_seq: int | None = None):
     return report, reports.recall_record(report)
 
 
+# Stands for the print time in a report's HTML until the page is known to be new.
+PRINTED_AT_MARK = "\x00printed-at\x00"
+
+
 def report_document(kind: str, subject, language: str, actor_id: int | None) -> ReportDocument:
     """The stored PDF of a daily report (`subject`: the day) or a recall report (the lot) as the
-    ledger says now, in `language`, rendered the first time. Flushes, never commits."""
+    ledger says now, in `language`: served again while the page would print the same, rendered
+    otherwise. Flushes, never commits."""
     if language not in LANGUAGES:
         language = LANGUAGES[0]
     report, record = report_of(kind, subject)
     text = canonical(record)
     content_sha256 = sha256_text(text)
-    found = db.session.scalar(
-        sa.select(ReportDocument).where(
-            ReportDocument.content_sha256 == content_sha256, ReportDocument.language == language
-        )
-    )
-    if found is not None and (pdf_folder() / found.filename).is_file():
-        return found
     with force_locale(language):
-        html = render_template(
+        page = render_template(
             REPORT_TEMPLATES[kind],
             report=report,
             kinds=reports.DAILY_KINDS,
             content_sha256=content_sha256,
             english=language == "en",
-            printed_at=now_utc(),
+            printed_at=PRINTED_AT_MARK,
         )
+        printed_at = format_datetime(now_utc(), "short")
+    page_sha256 = sha256_text(page)
+    found = db.session.scalar(
+        sa.select(ReportDocument).where(ReportDocument.page_sha256 == page_sha256)
+    )
+    if found is not None and (pdf_folder() / found.filename).is_file():
+        return found
     name = subject.isoformat() if kind == "daily" else f"lot{subject.id}"
-    rendered, file_sha256, filename = _render_and_store(html, f"{kind}-{name}-{language}")
+    rendered, file_sha256, filename = _render_and_store(
+        page.replace(PRINTED_AT_MARK, printed_at), f"{kind}-{name}-{language}"
+    )
     if found is not None:  # the file went missing from the store: put the new one in its place
         found.file_sha256, found.filename = file_sha256, filename
         found.size, found.pages = len(rendered.pdf), rendered.pages
@@ -462,6 +489,7 @@ def report_document(kind: str, subject, language: str, actor_id: int | None) -> 
         language=language,
         content_sha256=content_sha256,
         content=text,
+        page_sha256=page_sha256,
         file_sha256=file_sha256,
         filename=filename,
         size=len(rendered.pdf),
@@ -473,10 +501,7 @@ def report_document(kind: str, subject, language: str, actor_id: int | None) -> 
             db.session.add(document)
     except sa.exc.IntegrityError:
         return db.session.scalar(
-            sa.select(ReportDocument).where(
-                ReportDocument.content_sha256 == content_sha256,
-                ReportDocument.language == language,
-            )
+            sa.select(ReportDocument).where(ReportDocument.page_sha256 == page_sha256)
         )
     return document
 

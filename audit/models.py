@@ -69,14 +69,15 @@ class DocumentDownload(db.Model):
 
 
 class ReportDocument(db.Model):
-    """A daily report (日报表) or recall report PDF as printed: stored once for a given content
-    and language, like a plan's. The record covers the ledger entries up to `through_seq` that
-    the report is made from (the day's, or the lot's deliveries), so that it can be made again
-    from the ledger and checked; entries recorded later make a newer report."""
+    """A daily report (日报表) or recall report PDF as printed. `content` is the record of the
+    ledger facts it is made from (the entries up to `through_seq`: the day's, or the lot's
+    deliveries), hashed into `content_sha256` for verification. A stored file is served again
+    while the page it would print is the same (`page_sha256`); a renamed unit or a changed
+    phone number makes a new file with the same content hash."""
 
     __tablename__ = "audit_report_documents"
     __table_args__ = (
-        sa.UniqueConstraint("content_sha256", "language", name="uq_report_documents_content_lang"),
+        sa.UniqueConstraint("page_sha256", name="uq_report_documents_page_sha256"),
         sa.UniqueConstraint("file_sha256", name="uq_report_documents_file_sha256"),
         sa.CheckConstraint("language IN ('zh', 'en')", name="language_known"),
         sa.CheckConstraint(
@@ -96,6 +97,8 @@ class ReportDocument(db.Model):
     language: Mapped[str] = mapped_column(sa.String(5), nullable=False)
     content_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
     content: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    # SHA-256 of the HTML the PDF was rendered from, without its print time.
+    page_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     file_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     size: Mapped[int] = mapped_column(sa.Integer, nullable=False)

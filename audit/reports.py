@@ -8,7 +8,7 @@ same entries and checked (`daily_record`, `recall_record`; see audit/documents.p
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -69,6 +69,16 @@ class DailyReport:
         return sum(g.stock.get(bucket, 0) for g in self.grades)
 
 
+def first_day() -> date:
+    """The local day of the ledger's first movement (today when there is none)."""
+    first = db.session.scalar(sa.select(sa.func.min(LedgerEntry.occurred_at)))
+    if first is None:
+        return datetime.now(_zone()).date()
+    if first.tzinfo is None:  # SQLite hands back naive UTC
+        first = first.replace(tzinfo=UTC)
+    return first.astimezone(_zone()).date()
+
+
 def daily_through_seq(day: date) -> int:
     """The last ledger entry a report of `day` is made from: the last that occurred by its end."""
     _start, end = local_bounds(day, day)
@@ -125,8 +135,15 @@ def daily_report(day: date, through_seq: int | None = None) -> DailyReport:
     return DailyReport(day, rows, count or 0, through_seq)
 
 
+def through_hash(through_seq: int) -> str | None:
+    """The hash of entry `through_seq`: with the chain intact up to it, it vouches for every
+    entry before it, which the stock figures are made from."""
+    return db.session.scalar(sa.select(LedgerEntry.hash).where(LedgerEntry.seq == through_seq))
+
+
 def daily_record(report: DailyReport) -> dict:
-    """What a printed daily report vouches for: its figures and the day's entries (seq, hash)."""
+    """What a printed daily report vouches for: its figures (by grade code), the day's entries
+    (seq, hash), and the entry it was made up to. Names and labels are not ledger facts."""
     entries = db.session.execute(
         daily_entries(report.day, report.through_seq)
         .with_only_columns(LedgerEntry.seq, LedgerEntry.hash)
@@ -137,6 +154,7 @@ def daily_record(report: DailyReport) -> dict:
         "document": "daily_report",
         "day": report.day.isoformat(),
         "through_seq": report.through_seq,
+        "through_hash": through_hash(report.through_seq),
         "moves": {
             g.grade.code: {kind.value: q for kind, q in g.moves.items()} for g in report.grades
         },
@@ -210,15 +228,17 @@ def recall_report(lot: Lot, through_seq: int | None = None) -> RecallReport:
 
 
 def recall_record(report: RecallReport) -> dict:
-    """What a printed recall report vouches for: the lot, who received how much, the entries."""
+    """What a printed recall report vouches for: the lot, who received how much (by recipient
+    id: a unit renamed or moved to another tier since is still the same unit), the entries."""
     return {
         "format": RECORD_FORMAT,
         "document": "recall_report",
-        "lot": {"id": report.lot.id, "number": report.lot.lot_number},
+        "lot": {"id": report.lot.id},
         "through_seq": report.through_seq,
+        "through_hash": through_hash(report.through_seq),
         "recipients": [
-            {"id": r.recipient.id, "name": r.recipient.name, "quantity": r.quantity}
-            for r in report.receipts
+            {"id": r.recipient.id, "quantity": r.quantity}
+            for r in sorted(report.receipts, key=lambda r: r.recipient.id)
         ],
         "entries": [{"seq": e.seq, "hash": e.hash} for e in report.entries],
     }

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from allocation.models import Plan
 from core.errors import ServiceError
 from extensions import db
-from ledger.verify import Problem, check_entries
+from ledger.verify import ChainBreak, Problem, check_chain, check_entries
 
 from . import documents
 from .models import PlanDocument, ReportDocument
@@ -43,6 +43,9 @@ class DocumentCheck:
     stored_file_intact: bool = False
     later_transitions: int = 0  # plans: status changes since printed
     later_entries: int = 0  # reports: ledger entries since printed that a new print would show
+    # Reports: the first break in the chain up to the entry the report was made to (its figures
+    # come from all of them; a plan's come from its own lines and entries only).
+    chain_break: ChainBreak | None = None
     entries: list[EntryCheck] = field(default_factory=list)
 
     @property
@@ -55,7 +58,9 @@ class DocumentCheck:
 
     @property
     def ok(self) -> bool:
-        return self.found and self.record_intact and self.entries_intact
+        return (
+            self.found and self.record_intact and self.entries_intact and self.chain_break is None
+        )
 
 
 def normalise_hash(text: str) -> str:
@@ -127,6 +132,7 @@ def check_hash(sha256: str, only_file: bool = False) -> DocumentCheck:
             found.content_sha256
         )
         result.later_entries = documents.entries_after(found)
+        result.chain_break = check_chain(found.through_seq)
         result.entries = _check_entries(json.loads(found.content).get("entries", []))
         return result
     result.document = found

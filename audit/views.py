@@ -30,6 +30,9 @@ from .render import RenderError, warm
 bp = Blueprint("audit", __name__)
 
 
+bp.add_app_template_filter(documents.css_string, "css_string")
+
+
 @bp.app_context_processor
 def audit_helpers():
     from ledger.models import Bucket
@@ -156,10 +159,13 @@ def verify_upload():
 
 
 def _day_arg() -> date:
+    """The day asked for, between the ledger's first day and today (else the nearer of them;
+    a day that is not a date: today)."""
     try:
-        return date.fromisoformat(request.args.get("day", ""))
+        day = date.fromisoformat(request.args.get("day", ""))
     except ValueError:
         return local_today()
+    return min(max(day, reports.first_day()), local_today())
 
 
 @bp.route("/audit/daily")
@@ -183,7 +189,14 @@ def _report_pdf(kind: str, subject) -> Response:
 @bp.route("/audit/daily.pdf")
 @signed_in
 def daily_pdf():
-    return _report_pdf("daily", _day_arg())
+    """Only for a day the ledger covers: every distinct day would be another stored file."""
+    try:
+        day = date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        day = local_today()
+    if not reports.first_day() <= day <= local_today():
+        abort(404)
+    return _report_pdf("daily", day)
 
 
 @bp.route("/lots/<int:lot_id>/recall.pdf")

@@ -142,6 +142,27 @@ def verify(batch_size: int = 5000) -> Verification:
     return result
 
 
+def check_chain(through_seq: int, batch_size: int = 5000) -> ChainBreak | None:
+    """The first break in the chain from its first entry to `through_seq` (None: intact), for a
+    document made from those entries. Balances and later entries are `verify()`'s."""
+    expected_seq, prev_hash = 1, GENESIS_HASH
+    rows = db.session.execute(
+        sa.select(*_RAW_COLUMNS)
+        .where(LedgerEntry.__table__.c.seq <= through_seq)
+        .order_by(LedgerEntry.__table__.c.seq)
+        .execution_options(yield_per=batch_size)
+    )
+    with rows:  # closed when the walk stops early (a server-side cursor on PostgreSQL)
+        for row in rows:
+            broken = _check_row(row, expected_seq, prev_hash)
+            if broken is not None:
+                return broken
+            expected_seq, prev_hash = row.seq + 1, row.hash
+    if expected_seq <= through_seq:  # the last entries are gone
+        return ChainBreak(expected_seq, Problem.MISSING)
+    return None
+
+
 def _check_row(row, expected_seq: int, prev_hash: str) -> ChainBreak | None:
     if row.seq != expected_seq:
         return ChainBreak(expected_seq, Problem.MISSING)

@@ -353,6 +353,99 @@ def test_tampered_delivery_is_reported_on_the_recall_report(app, client, signed_
     assert "批号 LOT-甲-001 的召回报告" in zh and "现有记录已与之不符" in zh
 
 
+def test_data_in_a_pdf_header_is_a_css_string_and_nothing_more():
+    quoted = documents.css_string('召回 L1"\\\n} x { display: none } </style>&')
+    assert quoted == '"召回 L1\\22 \\5c  \\7d  x \\7b  display: none \\7d  \\3c /style\\3e \\26 "'
+    assert documents.fit("稳健\n医疗", 10) == "稳健 医疗 "  # a line break would split the line
+
+
+def test_a_lot_number_cannot_restyle_the_recall_pdf(
+    app, client, signed_in, make_lot, make_recipient, tmp_path
+):
+    from ledger import services as ledger
+
+    hostile = "L1\n} } tr:nth-child(2) { display: none } x{"
+    lot_id = make_lot("surgical", 1000, lot_number=hostile)
+    units = [make_recipient("乐昌市人民医院"), make_recipient("韶关市第一人民医院")]
+    with app.app_context():
+        for unit in units:
+            ledger.issue(lot_id, unit, 100, None)
+        db.session.commit()
+    signed_in(Role.AUDITOR)
+    text = _text(client.get(f"/lots/{lot_id}/recall.pdf").get_data(), tmp_path)
+    assert "乐昌市人民医院" in text and "韶关市第一人民医院" in text  # no row hidden
+    assert "} } tr:nth-child(2) { display: none } x{" in text  # the header prints it, as text
+
+
+def test_a_recall_report_stays_genuine_when_a_unit_is_renamed(
+    app, client, signed_in, issued_plan, tmp_path
+):
+    from allocation import services
+    from allocation.models import Recipient
+
+    signed_in(Role.AUDITOR)
+    lot_id = _lot_id(app)
+    recall = client.get(f"/lots/{lot_id}/recall.pdf").get_data()
+    with app.app_context():
+        unit = db.session.scalar(sa.select(Recipient).where(Recipient.name == "乐昌市人民医院"))
+        services.update_recipient(unit, "乐昌市人民医院（新院区）", unit.category.value)
+        db.session.commit()
+    assert "Genuine: recall report" in _upload(client, recall).get_data(as_text=True)
+    newer = client.get(f"/lots/{lot_id}/recall.pdf").get_data()
+    assert newer != recall and "新院区" in _text(newer, tmp_path)  # printed with today's name
+    with app.app_context():
+        hashes = db.session.scalars(sa.select(ReportDocument.content_sha256)).all()
+        assert len(hashes) == 2 and len(set(hashes)) == 1  # the same ledger facts
+
+
+def test_a_daily_report_is_not_genuine_once_an_earlier_entry_is_changed(
+    app, client, signed_in, make_lot
+):
+    """The day's stock comes from every entry before its end: moving an earlier receipt to
+    another lot of the same grade changes no figure, but breaks the chain the report rests on."""
+    from datetime import timedelta
+
+    from ledger import services as ledger
+    from ledger.services import local_today
+
+    first = make_lot("surgical", 1000)
+    other = make_lot("surgical", 500)
+    with app.app_context():
+        earlier = ledger.receive(
+            first, None, quantity=200, occurred_at=documents.now_utc() - timedelta(days=2)
+        ).seq
+        db.session.commit()
+        day = local_today().isoformat()
+    signed_in(Role.AUDITOR)
+    daily = client.get(f"/audit/daily.pdf?day={day}&lang=en").get_data()
+    assert "Genuine: daily report" in _upload(client, daily).get_data(as_text=True)
+    with tampering(app) as sql:
+        sql.execute(
+            sa.text("UPDATE ledger_entries SET lot_id = :other WHERE seq = :seq"),
+            {"other": other, "seq": earlier},
+        )
+    page = _upload(client, daily).get_data(as_text=True)
+    assert "but the records no longer match it" in page
+    assert f"broken at entry {earlier}" in page
+
+
+def test_daily_report_pdfs_only_for_days_the_ledger_covers(app, client, signed_in, make_lot):
+    from datetime import timedelta
+
+    from ledger.services import local_today
+
+    make_lot("surgical", 100)
+    signed_in(Role.AUDITOR)
+    with app.app_context():
+        today = local_today()
+    for day in (today + timedelta(days=1), today - timedelta(days=30), "9999-12-31"):
+        assert client.get(f"/audit/daily.pdf?day={day}").status_code == 404
+        assert client.get(f"/audit/daily?day={day}").status_code == 200  # shows the nearer day
+    assert client.get(f"/audit/daily.pdf?day={today}").status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(ReportDocument.id))) == 1
+
+
 def test_exports_csv_and_xlsx(client, signed_in, issued_plan):
     signed_in(Role.AUDITOR)
     period = "since=2000-01-01&until=2099-12-31"

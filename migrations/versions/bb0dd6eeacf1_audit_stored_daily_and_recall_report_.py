@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('content_sha256', sa.String(length=64), nullable=False),
     sa.Column('content', sa.Text(), nullable=False),
+    sa.Column('page_sha256', sa.String(length=64), nullable=False),
     sa.Column('file_sha256', sa.String(length=64), nullable=False),
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('size', sa.Integer(), nullable=False),
@@ -39,7 +40,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_audit_report_documents_created_by_id_users')),
     sa.ForeignKeyConstraint(['lot_id'], ['lots.id'], name=op.f('fk_audit_report_documents_lot_id_lots')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_report_documents')),
-    sa.UniqueConstraint('content_sha256', 'language', name='uq_report_documents_content_lang'),
+    sa.UniqueConstraint('page_sha256', name='uq_report_documents_page_sha256'),
     sa.UniqueConstraint('file_sha256', name='uq_report_documents_file_sha256')
     )
     with op.batch_alter_table('audit_report_documents', schema=None) as batch_op:

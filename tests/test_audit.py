@@ -290,7 +290,7 @@ def test_report_pdfs_are_stored_once_and_every_download_recorded(
         assert {d.user_id for d in downloads} == {auditor}
 
 
-def test_report_pdfs_are_verified_like_plans(app, client, signed_in, issued_plan, make_lot):
+def test_report_pdfs_are_verified_like_plans(app, client, signed_in, issued_plan):
     from ledger.services import local_today
 
     signed_in(Role.AUDITOR)
@@ -314,8 +314,13 @@ def test_report_pdfs_are_verified_like_plans(app, client, signed_in, issued_plan
 
     # A receipt later the same day: the printed report is still genuine (it says what the
     # ledger said up to its entry), the page says a newer report would show more, and a new
-    # download is a new document.
-    make_lot("surgical", 300, lot_number="LOT-LATER")
+    # download is a new document. (Dated as the day's last entry: the test may cross midnight.)
+    from ledger import services as ledger
+
+    with app.app_context():
+        last = db.session.scalar(sa.select(sa.func.max(LedgerEntry.occurred_at)))
+        ledger.receive(_lot_id(app), None, quantity=300, occurred_at=last)
+        db.session.commit()
     page = _upload(client, daily).get_data(as_text=True)
     assert "Genuine: daily report of" in page
     assert "recorded since that a report printed now would include" in page

@@ -364,6 +364,25 @@ def _render_and_store(html: str, stem: str) -> tuple[Rendered, str, str]:
     return rendered, file_sha256, filename
 
 
+def _replace_file(found, rendered: Rendered, file_sha256: str, filename: str):
+    """A stored document whose file went missing from the store: the new file takes its place."""
+    found.file_sha256, found.filename = file_sha256, filename
+    found.size, found.pages = len(rendered.pdf), rendered.pages
+    db.session.flush()
+    return found
+
+
+def _add_first(document, same: sa.Select):
+    """Add a newly stored document, unless a download at the same moment stored the same one
+    first (`same` finds it): then that one."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(document)
+    except sa.exc.IntegrityError:
+        return db.session.scalar(same)
+    return document
+
+
 def _render_html(plan: Plan, record: dict, content_sha256: str, language: str) -> str:
     with force_locale(language):
         context = plan_context(plan, record, content_sha256, english=language == "en")
@@ -399,11 +418,8 @@ def plan_document(plan: Plan, language: str, actor_id: int | None) -> PlanDocume
     rendered, file_sha256, filename = _render_and_store(
         html, f"{plan.number}-v{plan.current_run.version}-{language}"
     )
-    if found is not None:  # the file went missing from the store: put the new one in its place
-        found.file_sha256, found.filename = file_sha256, filename
-        found.size, found.pages = len(rendered.pdf), rendered.pages
-        db.session.flush()
-        return found
+    if found is not None:
+        return _replace_file(found, rendered, file_sha256, filename)
     document = PlanDocument(
         plan_id=plan.id,
         run_version=plan.current_run.version,
@@ -417,16 +433,12 @@ def plan_document(plan: Plan, language: str, actor_id: int | None) -> PlanDocume
         pages=rendered.pages,
         created_by_id=actor_id,
     )
-    try:
-        with db.session.begin_nested():  # two first downloads at once: the other one wins
-            db.session.add(document)
-    except sa.exc.IntegrityError:
-        return db.session.scalar(
-            sa.select(PlanDocument).where(
-                PlanDocument.content_sha256 == content_sha256, PlanDocument.language == language
-            )
-        )
-    return document
+    return _add_first(
+        document,
+        sa.select(PlanDocument).where(
+            PlanDocument.content_sha256 == content_sha256, PlanDocument.language == language
+        ),
+    )
 
 
 # Daily and recall reports ------------------------------------------------------------------
@@ -476,11 +488,8 @@ def report_document(kind: str, subject, language: str, actor_id: int | None) -> 
     rendered, file_sha256, filename = _render_and_store(
         page.replace(PRINTED_AT_MARK, printed_at), f"{kind}-{name}-{language}"
     )
-    if found is not None:  # the file went missing from the store: put the new one in its place
-        found.file_sha256, found.filename = file_sha256, filename
-        found.size, found.pages = len(rendered.pdf), rendered.pages
-        db.session.flush()
-        return found
+    if found is not None:
+        return _replace_file(found, rendered, file_sha256, filename)
     document = ReportDocument(
         kind=kind,
         day=subject if kind == "daily" else None,
@@ -496,14 +505,9 @@ def report_document(kind: str, subject, language: str, actor_id: int | None) -> 
         pages=rendered.pages,
         created_by_id=actor_id,
     )
-    try:
-        with db.session.begin_nested():  # two first downloads at once: the other one wins
-            db.session.add(document)
-    except sa.exc.IntegrityError:
-        return db.session.scalar(
-            sa.select(ReportDocument).where(ReportDocument.page_sha256 == page_sha256)
-        )
-    return document
+    return _add_first(
+        document, sa.select(ReportDocument).where(ReportDocument.page_sha256 == page_sha256)
+    )
 
 
 def record_report_download(document: ReportDocument, user_id: int | None) -> ReportDownload:

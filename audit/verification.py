@@ -42,6 +42,7 @@ class DocumentCheck:
     record_intact: bool = False
     stored_file_intact: bool = False
     later_transitions: int = 0  # plans: status changes since printed
+    renamed: list[tuple[str, str]] = field(default_factory=list)  # plans: names corrected since
     later_entries: int = 0  # reports: ledger entries since printed that a new print would show
     # Reports: the first break in the chain up to the entry the report was made to (its figures
     # come from all of them; a plan's come from its own lines and entries only).
@@ -114,6 +115,25 @@ def _check_entries(printed: list[dict]) -> list[EntryCheck]:
     ]
 
 
+def _renamed(printed: dict, now: dict) -> list[tuple[str, str]] | None:
+    """The names (a unit's, the round's) corrected since a plan was printed, when nothing else in
+    its record differs: the plan still allocates what the document says. None when anything
+    else differs."""
+
+    def facts(record: dict) -> dict:
+        lines = [{k: v for k, v in line.items() if k != "recipient"} for line in record["lines"]]
+        return {**record, "round": {**record["round"], "name": None}, "lines": lines}
+
+    if facts(printed) != facts(now):
+        return None
+    pairs = [(printed["round"]["name"], now["round"]["name"])]
+    pairs += [
+        (a["recipient"], b["recipient"])
+        for a, b in zip(printed["lines"], now["lines"], strict=True)
+    ]
+    return list(dict.fromkeys((old, new) for old, new in pairs if old != new))
+
+
 def check_hash(sha256: str, only_file: bool = False) -> DocumentCheck:
     result = DocumentCheck(sha256)
     found, result.matched_by = _find(sha256, only_file)
@@ -139,11 +159,13 @@ def check_hash(sha256: str, only_file: bool = False) -> DocumentCheck:
     plan = db.session.get(Plan, found.plan_id)
     try:
         now = documents.plan_record(plan, found.last_transition_id)
-        result.record_intact = (
-            documents.sha256_text(documents.canonical(now)) == found.content_sha256
-        )
     except ServiceError:
-        result.record_intact = False
+        now = None
+    if now is not None and documents.sha256_text(documents.canonical(now)) == found.content_sha256:
+        result.record_intact = True
+    elif now is not None and documents.sha256_text(found.content) == found.content_sha256:
+        renamed = _renamed(json.loads(found.content), now)
+        result.record_intact, result.renamed = renamed is not None, renamed or []
     result.later_transitions = documents.transitions_after(plan.id, found.last_transition_id)
     result.entries = _check_entries(json.loads(found.content).get("issue_entries", []))
     return result

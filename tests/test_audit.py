@@ -187,6 +187,26 @@ def test_verification_by_typed_content_hash(app, client, signed_in, issued_plan)
     assert "Not genuine" in unknown.get_data(as_text=True)
 
 
+def test_a_plan_pdf_stays_genuine_when_a_unit_is_renamed(app, client, signed_in, issued_plan):
+    from allocation import services
+    from allocation.models import Recipient
+
+    signed_in(Role.AUDITOR)
+    pdf = _download(client, issued_plan["id"])
+    with app.app_context():
+        unit = db.session.scalar(sa.select(Recipient).where(Recipient.name == "乐昌市人民医院"))
+        services.update_recipient(unit, "乐昌市人民医院（新院区）", unit.category.value)
+        db.session.commit()
+    page = _upload(client, pdf).get_data(as_text=True)
+    assert f"Genuine: allocation plan {issued_plan['number']}" in page
+    assert "乐昌市人民医院 → 乐昌市人民医院（新院区）" in page
+    # A line's quantity changed behind Baogong's back is another matter.
+    with tampering(app) as sql:
+        sql.execute(sa.text("UPDATE allocation_plan_lines SET quantity = quantity + 1"))
+    page = _upload(client, pdf).get_data(as_text=True)
+    assert "but the records no longer match it" in page and "→" not in page
+
+
 def test_bad_input_gets_a_clear_message(client, signed_in):
     signed_in(Role.AUDITOR)
     response = _upload(client, b"GIF89a not a pdf", "x.pdf")

@@ -157,6 +157,16 @@ def _init_extensions(app: Flask) -> None:
     from accounts.guards import is_guarded
 
     @app.before_request
+    def refuse_nul_characters():
+        """No person types a NUL character and PostgreSQL cannot store one: refuse a request
+        that carries one, in a form or the address, rather than fail while saving it."""
+        for values in (request.args, request.form):
+            for key, items in values.lists():
+                if "\x00" in key or any("\x00" in item for item in items):
+                    return _render_error(400, *ERROR_TEXTS["nul"])
+        return None
+
+    @app.before_request
     def refuse_unguarded_views():
         if request.endpoint is None or request.endpoint == "static":
             return None
@@ -227,6 +237,13 @@ ERROR_TEXTS = {
     405: (_l("Not allowed"), _l("This page does not accept that kind of request.")),
     413: (_l("Upload too large"), _l("The file is larger than the allowed size.")),
     429: (_l("Too many requests"), _l("Wait a little and try again.")),
+    "nul": (
+        _l("Invisible characters"),
+        _l(
+            "The text sent contained a NUL character, which Baogong cannot store. Nothing was "
+            "saved: type the text again, or paste it as plain text."
+        ),
+    ),
     500: (
         _l("Something went wrong"),
         _l("The error has been logged. Nothing was saved; please try again."),

@@ -153,6 +153,23 @@ class TestErrorPages:
         assert response.status_code == 403
         assert "无权" in response.get_data(as_text=True)
 
+    def test_a_nul_character_is_refused_before_anything_is_saved(self, app, signed_in):
+        """PostgreSQL cannot store NUL: a form or an address carrying one gets a clear 400."""
+        from procurement.models import Supplier
+
+        client = signed_in(Role.PROCUREMENT)
+        app.config["WTF_CSRF_ENABLED"] = False
+        new = {"name": "某\x00公司", "kind": "donor"}
+        response = client.post("/suppliers/new", data=new, headers={"Accept-Language": "en"})
+        assert response.status_code == 400
+        assert "NUL character" in response.get_data(as_text=True)
+        zh = client.get("/suppliers?q=a%00b", headers={"Accept-Language": "zh"})
+        assert zh.status_code == 400 and "不可见字符" in zh.get_data(as_text=True)
+        with app.app_context():
+            assert db.session.scalar(sa.select(sa.func.count(Supplier.id))) == 0
+        new["name"] = "某公司"
+        assert client.post("/suppliers/new", data=new).status_code == 302
+
     def test_500_leaks_nothing(self, app, make_user, auth, client):
         @app.route("/boom")
         @signed_in

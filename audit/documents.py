@@ -5,6 +5,9 @@ The record is what the document vouches for: the plan's number, round, version, 
 ran with, every status change (who and when), every line (recipient, lot, pieces) and the hash
 of every ledger entry that issued a line. Its canonical JSON (sorted keys, no spaces, UTF-8) is
 hashed with SHA-256; that hash is printed in the PDF's footer and recomputed on verification.
+
+The daily and recall report PDFs are stored the same way (`report_document`); their records
+(the ledger facts they are made from) are built in audit/reports.py.
 """
 
 import hashlib

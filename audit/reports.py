@@ -18,7 +18,7 @@ from allocation.models import Plan, PlanLine, PlanRun, Recipient, Round
 from extensions import db
 from ledger.models import Bucket, EntryKind, LedgerEntry
 from ledger.queries import lot_recipients
-from ledger.services import _zone
+from ledger.services import _zone, local_today
 from procurement.models import Grade, Lot, Product
 
 
@@ -73,7 +73,7 @@ def first_day() -> date:
     """The local day of the ledger's first movement (today when there is none)."""
     first = db.session.scalar(sa.select(sa.func.min(LedgerEntry.occurred_at)))
     if first is None:
-        return datetime.now(_zone()).date()
+        return local_today()
     if first.tzinfo is None:  # SQLite hands back naive UTC
         first = first.replace(tzinfo=UTC)
     return first.astimezone(_zone()).date()

@@ -12,9 +12,9 @@ small Chinese page once, so that fontconfig and the CJK font are loaded, then wa
 its standard input. For each job it forks: the fork renders the document and exits, and the
 server, which never grows, waits for the next. Its peak memory is reported per job.
 
-The server is started lazily by the first render (or by `warm()`, which the app calls on its
-first request), is restarted if it died or was killed for a timeout, and ends when the app
-process ends (its standard input closes). One job at a time per app process; concurrent
+The server is started by `warm()`, which the app calls before every request (it returns at
+once), or else by the first render; it is started again if it died or was killed for a timeout,
+and ends when the app process ends (its standard input closes). One job at a time per app process; concurrent
 renders in one process wait their turn. No Flask import here.
 """
 

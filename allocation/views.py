@@ -9,8 +9,10 @@ from flask_login import current_user
 from accounts.guards import roles_required, signed_in
 from accounts.models import Role
 from core.errors import ServiceError
+from core.forms import error_onto
 from core.i18n import is_english
 from core.nav import NavItem
+from core.request_args import int_arg
 from core.waiting import Waiting
 from extensions import db
 from ledger import services as ledger
@@ -58,19 +60,6 @@ def allocation_helpers():
     return {"tier_labels": TIER_LABELS, "in_english": is_english}
 
 
-def _error_to_form(form, error: ServiceError) -> None:
-    target = form[error.field] if error.field and error.field in form else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 # Recipients -------------------------------------------------------------------------------------
 
 
@@ -79,7 +68,7 @@ def _int_arg(name: str) -> int | None:
 def recipients():
     search = request.args.get("q", "").strip()[:100]
     category = request.args.get("category", "")
-    tier = _int_arg("tier")
+    tier = int_arg("tier")
     district = request.args.get("district", "")[:100]
     inactive = request.args.get("inactive") == "1"
     found = services.recipients(
@@ -114,7 +103,7 @@ def new_recipient():
             )
         except ServiceError as error:
             db.session.rollback()
-            _error_to_form(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(
@@ -171,7 +160,7 @@ def edit_recipient(recipient_id: int):
             )
         except ServiceError as error:
             db.session.rollback()
-            _error_to_form(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(_("%(name)s saved.", name=unit.name), "success")
@@ -189,7 +178,7 @@ def change_tier(recipient_id: int):
             services.change_tier(unit, form.tier.data, form.reason.data, current_user)
         except ServiceError as error:
             db.session.rollback()
-            _error_to_form(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(
@@ -242,7 +231,7 @@ def new_round():
             )
         except ServiceError as error:
             db.session.rollback()
-            _error_to_form(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(
@@ -321,7 +310,7 @@ def add_request(round_id: int):
             )
         except ServiceError as error:
             db.session.rollback()
-            _error_to_form(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(_("Request added."), "success")
@@ -365,7 +354,7 @@ def import_requests(round_id: int):
             form.form_errors.append(error.message)
         except ServiceError as error:
             db.session.rollback()
-            _error_to_form(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(_("%(count)s requests imported.", count=len(added)), "success")
@@ -432,7 +421,7 @@ def policy():
             )
         except ServiceError as error:
             db.session.rollback()
-            _error_to_form(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(_("A new policy version is in force; plans run from now on use it."), "success")
@@ -464,7 +453,7 @@ def _plan(plan_id: int) -> Plan:
 
 
 def _render_plan(plan: Plan, *, return_form=None, stale: str | None = None, status=200):
-    version = _int_arg("version")
+    version = int_arg("version")
     run = plan.current_run
     if version is not None:
         run = next((r for r in plan.runs if r.version == version), run)
@@ -584,7 +573,7 @@ def return_plan(plan_id: int):
             plans.return_plan(found, current_user, form.comment.data)
         except ServiceError as error:
             db.session.rollback()
-            _error_to_form(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(_("Plan %(number)s returned to the allocator.", number=found.number), "success")
@@ -624,7 +613,7 @@ def reverse_plan(plan_id: int):
             plans.reverse(found, current_user, form.reason.data)
         except ServiceError as error:
             db.session.rollback()
-            _error_to_form(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(
@@ -658,7 +647,7 @@ def delivery(plan_id: int, recipient_id: int):
             )
         except ServiceError as error:
             db.session.rollback()
-            _error_to_form(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(_("Receipt of %(name)s recorded.", name=unit.name), "success")

@@ -14,8 +14,8 @@ server, which never grows, waits for the next. Its peak memory is reported per j
 
 The server is started by `warm()`, which the app calls before every request (it returns at
 once), or else by the first render; it is started again if it died or was killed for a timeout,
-and ends when the app process ends (its standard input closes). One job at a time per app process; concurrent
-renders in one process wait their turn. No Flask import here.
+and ends when the app process ends (its standard input closes). One job at a time per app
+process; concurrent renders in one process wait their turn. No Flask import here.
 """
 
 import atexit

@@ -17,6 +17,7 @@ from allocation.models import Plan
 from core.errors import ServiceError
 from core.i18n import is_english
 from core.nav import NavItem
+from core.request_args import date_arg
 from extensions import db
 from ledger.services import local_today
 from ledger.verify import verify as verify_ledger
@@ -161,9 +162,8 @@ def verify_upload():
 def _day_arg() -> date:
     """The day asked for, between the ledger's first day and today (else the nearer of them;
     a day that is not a date: today)."""
-    try:
-        day = date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
+    day = date_arg("day")
+    if day is None:
         return local_today()
     return min(max(day, reports.first_day()), local_today())
 
@@ -190,10 +190,7 @@ def _report_pdf(kind: str, subject) -> Response:
 @signed_in
 def daily_pdf():
     """Only for a day the ledger covers: every distinct day would be another stored file."""
-    try:
-        day = date.fromisoformat(request.args.get("day", ""))
-    except ValueError:
-        day = local_today()
+    day = date_arg("day", local_today())
     if not reports.first_day() <= day <= local_today():
         abort(404)
     return _report_pdf("daily", day)
@@ -210,14 +207,8 @@ def recall_pdf(lot_id: int):
 
 def _period() -> tuple[date, date]:
     today = local_today()
-    try:
-        since = date.fromisoformat(request.args.get("since", ""))
-    except ValueError:
-        since = today - timedelta(days=30)
-    try:
-        until = date.fromisoformat(request.args.get("until", ""))
-    except ValueError:
-        until = today
+    since = date_arg("since", today - timedelta(days=30))
+    until = date_arg("until", today)
     if until < since:
         since, until = until, since
     return since, until

@@ -12,7 +12,9 @@ from accounts.guards import roles_required, signed_in
 from accounts.models import Role
 from allocation.models import Recipient
 from core.errors import ServiceError
+from core.forms import error_onto
 from core.nav import NavItem
+from core.request_args import date_arg, int_arg, page_arg
 from core.waiting import Waiting
 from extensions import db
 from procurement import services as catalog
@@ -54,18 +56,6 @@ STATUS_LABELS = {
 }
 
 
-def _int_arg(name: str, default: int | None = None) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else default
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
 @bp.app_context_processor
 def ledger_helpers():
     return {"expiry_tag": expiry_tag, "bucket_label": bucket_label}
@@ -101,10 +91,10 @@ def stock():
     status = request.args.get("status", "in_stock")
     if status not in queries.STATUS_FILTERS:
         status = "in_stock"
-    grade_id = _int_arg("grade")
+    grade_id = int_arg("grade")
     search = request.args.get("q", "")[:100]
     page = queries.lot_stock(
-        today, status=status, grade_id=grade_id, search=search, page=_int_arg("page", 1)
+        today, status=status, grade_id=grade_id, search=search, page=page_arg()
     )
     return render_template(
         "ledger/stock.html",
@@ -191,11 +181,7 @@ def _apply(form, action, success: str):
         action()
     except ServiceError as error:
         db.session.rollback()
-        target = form[error.field] if error.field and error.field in form else None
-        if target is not None:
-            target.errors = [*target.errors, error.message]
-        else:
-            form.form_errors.append(error.message)
+        error_onto(form, error)
         return False
     db.session.commit()
     flash(success, "success")
@@ -304,10 +290,8 @@ def recipient(recipient_id: int):
 def entries():
     kind = request.args.get("kind", "")
     search = request.args.get("q", "")[:100]
-    since, until = _date_arg("from"), _date_arg("to")
-    page = queries.entries(
-        kind=kind, search=search, since=since, until=until, page=_int_arg("page", 1)
-    )
+    since, until = date_arg("from"), date_arg("to")
+    page = queries.entries(kind=kind, search=search, since=since, until=until, page=page_arg())
     return render_template(
         "ledger/entries.html",
         page=page,
@@ -339,14 +323,6 @@ def grades():
     )
 
 
-def _grade_error(form, error: ServiceError) -> None:
-    field = form[error.field] if error.field and error.field in form else None
-    if field is None:
-        form.form_errors.append(error.message)
-    else:
-        field.errors = [*field.errors, error.message]
-
-
 @bp.route("/admin/grades/new", methods=["GET", "POST"])
 @roles_required(Role.ADMIN)
 def new_grade():
@@ -365,7 +341,7 @@ def new_grade():
                 grade.active = False
         except ServiceError as error:
             db.session.rollback()
-            _grade_error(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(_("Grade %(name)s added.", name=grade.name), "success")
@@ -391,7 +367,7 @@ def edit_grade(grade_id: int):
             )
         except ServiceError as error:
             db.session.rollback()
-            _grade_error(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(_("Grade %(name)s saved.", name=grade.name), "success")

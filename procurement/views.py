@@ -1,7 +1,5 @@
 """Suppliers, purchases, receiving, certificates, the inspector's checklist, import, prices."""
 
-from datetime import date
-
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -21,7 +19,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from accounts.guards import roles_required, signed_in
 from accounts.models import Role
 from core.errors import ServiceError
+from core.forms import error_onto
 from core.nav import NavItem
+from core.request_args import date_arg, int_arg, page_arg
 from core.waiting import Waiting
 from extensions import db
 from ledger import queries as ledger_queries
@@ -79,30 +79,6 @@ def measure_label(key: str) -> str:
         return key
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
-def _date_arg(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _page() -> int:
-    return _int_arg("page") or 1
-
-
-def _error_onto(form, error: ServiceError) -> None:
-    target = form[error.field] if error.field and error.field in form else None
-    if target is not None:
-        target.errors = [*target.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(error):
     """A request over MAX_CONTENT_LENGTH: back to the form with a clear message."""
@@ -127,7 +103,7 @@ def too_large(error):
 def suppliers():
     search = request.args.get("q", "").strip()[:100]
     kind = request.args.get("kind", "")
-    page = queries.suppliers(search=search, kind=kind, page=_page())
+    page = queries.suppliers(search=search, kind=kind, page=page_arg())
     return render_template(
         "procurement/suppliers.html", page=page, search=search, kind=kind, kinds=list(SupplierKind)
     )
@@ -151,7 +127,7 @@ def new_supplier():
             )
         except ServiceError as error:
             db.session.rollback()
-            _error_onto(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(_("Supplier %(name)s recorded.", name=supplier.name), "success")
@@ -195,11 +171,11 @@ def purchases():
         "q": request.args.get("q", "").strip()[:100],
         "status": request.args.get("status", ""),
         "source": request.args.get("source", ""),
-        "supplier": _int_arg("supplier"),
-        "from": _date_arg("from"),
-        "to": _date_arg("to"),
+        "supplier": int_arg("supplier"),
+        "from": date_arg("from"),
+        "to": date_arg("to"),
     }
-    page = queries.purchases(filters, page=_page())
+    page = queries.purchases(filters, page=page_arg())
     return render_template(
         "procurement/purchases.html",
         page=page,
@@ -220,8 +196,8 @@ def new_purchase():
     form = PurchaseForm()
     if request.method == "GET":
         form.ordered_on.data = ledger.local_today()
-        if _int_arg("supplier"):
-            form.supplier_id.data = _int_arg("supplier")
+        if int_arg("supplier"):
+            form.supplier_id.data = int_arg("supplier")
     form.set_choices(queries.all_suppliers(), _grades())
     if form.validate_on_submit():
         lines = [
@@ -246,7 +222,7 @@ def new_purchase():
             )
         except ServiceError as error:
             db.session.rollback()
-            _error_onto(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             if purchase.flagged:
@@ -308,7 +284,7 @@ def receive(line_id: int):
             field = {"quantity": "pieces", "pieces_received": "pieces"}.get(
                 error.field, error.field
             )
-            _error_onto(form, ServiceError(error.message, field))
+            error_onto(form, ServiceError(error.message, field))
         else:
             db.session.commit()
             flash(
@@ -342,12 +318,12 @@ def batches():
     filters = {
         "q": request.args.get("q", "").strip()[:100],
         "status": request.args.get("status", ""),
-        "grade": _int_arg("grade"),
-        "supplier": _int_arg("supplier"),
-        "from": _date_arg("from"),
-        "to": _date_arg("to"),
+        "grade": int_arg("grade"),
+        "supplier": int_arg("supplier"),
+        "from": date_arg("from"),
+        "to": date_arg("to"),
     }
-    page = queries.batches(filters, page=_page())
+    page = queries.batches(filters, page=page_arg())
     return render_template(
         "procurement/batches.html",
         page=page,
@@ -433,7 +409,7 @@ def _certificate_form(lot: Lot | None, supplier: Supplier | None, done_url: str)
             )
         except ServiceError as error:
             db.session.rollback()
-            _error_onto(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(
@@ -485,7 +461,7 @@ def attach_certificate(lot_id: int):
                 certs.attach_certificate(certificate, lot)
             except ServiceError as error:
                 db.session.rollback()
-                _error_onto(form, error)
+                error_onto(form, error)
             else:
                 db.session.commit()
                 flash(_("Certificate attached."), "success")
@@ -520,7 +496,7 @@ def _decision(lot_id: int, form_cls, prefix: str, key: str, action, success):
         except ServiceError as error:
             db.session.rollback()
             db.session.refresh(lot)
-            _error_onto(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(success(lot), "success")
@@ -641,7 +617,7 @@ def prices():
             )
         except ServiceError as error:
             db.session.rollback()
-            _error_onto(form, error)
+            error_onto(form, error)
         else:
             db.session.commit()
             flash(

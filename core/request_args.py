@@ -1,5 +1,6 @@
 """Reading a page's query arguments (filters, paging): a value that is not what the page expects
-is treated as absent, never an error."""
+is treated as absent, never an error. Dates outside the years Baogong can hold records for count
+as absent too: 9999-12-31 is a date, but a day after it or its UTC bounds are not."""
 
 from datetime import date
 
@@ -11,11 +12,15 @@ def int_arg(name: str, default: int | None = None) -> int | None:
     return int(value) if value.isdigit() else default
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
 def date_arg(name: str, default: date | None = None) -> date | None:
     try:
-        return date.fromisoformat(request.args.get(name, ""))
+        value = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return default
+    return value if EARLIEST <= value <= LATEST else default
 
 
 def page_arg() -> int:

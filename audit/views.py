@@ -178,7 +178,7 @@ def daily():
 
 
 def _report_pdf(kind: str, subject) -> Response:
-    """A stored report PDF (rendered the first time the ledger says this), download recorded."""
+    """The stored report PDF (rendered when the page it prints is new), download recorded."""
     document = documents.report_document(kind, subject, _language(), current_user.id)
     documents.record_report_download(document, current_user.id)
     db.session.commit()

@@ -1,6 +1,7 @@
 """Reading a page's query arguments (filters, paging): a value that is not what the page expects
-is treated as absent, never an error. Dates outside the years Baogong can hold records for count
-as absent too: 9999-12-31 is a date, but a day after it or its UTC bounds are not."""
+is treated as absent, never an error. A date outside the years Baogong can hold records for is
+taken as the nearest of them: 9999-12-31 is a date, but the day after it (the end of a period)
+is not, and a filter "from 2999" still means "nothing yet"."""
 
 from datetime import date
 
@@ -20,7 +21,7 @@ def date_arg(name: str, default: date | None = None) -> date | None:
         value = date.fromisoformat(request.args.get(name, ""))
     except ValueError:
         return default
-    return value if EARLIEST <= value <= LATEST else default
+    return min(max(value, EARLIEST), LATEST)
 
 
 def page_arg() -> int:

@@ -1,5 +1,6 @@
 """Query arguments a person (or a crawler) can type into the address: dates at the ends of the
-calendar and absurd page numbers are treated as absent, never a 500 (core/request_args.py)."""
+calendar are taken as the nearest date Baogong can hold, absurd page numbers as absent; never a
+500 (core/request_args.py)."""
 
 import pytest
 
@@ -18,7 +19,7 @@ EXTREME = "since=0001-01-01&until=9999-12-31&from=0001-01-01&to=9999-12-31"
         (f"/purchases?{EXTREME}", 200),
         (f"/batches?{EXTREME}", 200),
         ("/audit/daily?day=9999-12-31", 200),
-        ("/audit/daily.pdf?day=9999-12-31", 200),  # treated as absent: today's report
+        ("/audit/daily.pdf?day=9999-12-31", 404),  # after today
         ("/audit/daily.pdf?day=2001-01-01", 404),  # before the ledger's first day
         ("/ledger?page=99999999999999999999", 200),
         ("/batches?page=99999999999999999999&grade=1e9", 200),

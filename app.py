@@ -178,6 +178,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+
     from accounts.views import NAV as accounts_nav
     from accounts.views import bp as accounts_bp
     from allocation.views import NAV as allocation_nav
@@ -185,9 +186,9 @@ def _register_blueprints(app: Flask) -> None:
     from allocation.views import bp as allocation_bp
     from audit.views import NAV as audit_nav
     from audit.views import bp as audit_bp
-    from core.views import NAV as core_nav
-    from core.views import WAITING as core_waiting
-    from core.views import bp as core_bp
+    from home.views import NAV as home_nav
+    from home.views import WAITING as home_waiting
+    from home.views import bp as home_bp
     from ledger.views import NAV as ledger_nav
     from ledger.views import WAITING as ledger_waiting
     from ledger.views import bp as ledger_bp
@@ -195,7 +196,7 @@ def _register_blueprints(app: Flask) -> None:
     from procurement.views import WAITING as procurement_waiting
     from procurement.views import bp as procurement_bp
 
-    app.register_blueprint(core_bp)
+    app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(ledger_bp)
     app.register_blueprint(procurement_bp)
@@ -203,7 +204,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
 
     app.extensions["baogong_nav"] = [
-        *core_nav,
+        *home_nav,
         *procurement_nav,
         *ledger_nav,
         *allocation_nav,
@@ -211,7 +212,7 @@ def _register_blueprints(app: Flask) -> None:
         *accounts_nav,
     ]
     waiting: dict = {}
-    for registry in (core_waiting, procurement_waiting, ledger_waiting, allocation_waiting):
+    for registry in (home_waiting, procurement_waiting, ledger_waiting, allocation_waiting):
         for role, providers in registry.items():
             waiting.setdefault(role, []).extend(providers)
     app.extensions["baogong_waiting"] = waiting
@@ -277,7 +278,7 @@ def _register_errors(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from core.forms import LanguageForm
-    from core.nav import visible_items
+    from home.nav import visible_items
 
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
@@ -306,7 +307,7 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from accounts.cli import create_user_command
     from allocation.cli import allocate_command
-    from core.demo import seed_demo_command
+    from demo.seed import seed_demo_command
     from ledger.cli import ledger_cli
 
     app.cli.add_command(create_user_command)

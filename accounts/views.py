@@ -48,7 +48,7 @@ def _client_address() -> str:
 @public
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("core.home"))
+        return redirect(url_for("home.home"))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -80,7 +80,7 @@ def login():
             db.session.commit()
             if user is not None:
                 login_user(user)
-                return redirect(safe_next(request.args.get("next")) or url_for("core.home"))
+                return redirect(safe_next(request.args.get("next")) or url_for("home.home"))
             if outcome is LoginOutcome.INACTIVE:
                 flash(_("This account has been deactivated. Ask an administrator."), "error")
             else:
@@ -111,7 +111,7 @@ def change_password():
             db.session.commit()
             login_user(current_user)  # the session id changed with the password
             flash(_("Your password has been changed."), "success")
-            return redirect(url_for("core.home"))
+            return redirect(url_for("home.home"))
     return render_template("accounts/change_password.html", form=form)
 
 

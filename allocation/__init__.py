@@ -1,1 +1,4 @@
-"""Recipients, requests and allocation plans; ``solver`` is the pure allocator."""
+"""Rounds, requests, the allocation policy and plans; ``solver`` is the pure allocator.
+
+The recipient register's pages are here too (allocators keep it); its models and operations are
+in `recipients/`."""

@@ -3,6 +3,8 @@
 
 from dataclasses import dataclass
 
+from recipients.models import TIER_LABELS
+
 WIDTH, BAR_HEIGHT, GAP, LABEL = 640, 26, 18, 150
 TIER_COLOURS = {1: "#b3261e", 2: "#1d4f91", 3: "#1e7b3a"}
 
@@ -23,8 +25,6 @@ class Bar:
 
 def tier_chart(tiers: list[dict], english: bool) -> dict:
     """Bars per tier: the requested total as a pale bar, the allocated part filled in."""
-    from .models import TIER_LABELS
-
     biggest = max((t["requested"] for t in tiers), default=0) or 1
     span = WIDTH - LABEL - 70
     bars = []

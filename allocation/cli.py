@@ -4,6 +4,7 @@ import click
 from flask.cli import with_appcontext
 
 from accounts.services import find_user
+from allocation.models import Round
 from core.errors import ServiceError
 from extensions import db
 
@@ -22,8 +23,6 @@ def allocate_command(round_name: str, username: str | None) -> None:
     """
     found = services.find_round(round_name)
     if found is None and round_name.isdigit():
-        from .models import Round
-
         found = db.session.get(Round, int(round_name))
     if found is None:
         raise click.ClickException(f"no round named {round_name!r}")

@@ -18,15 +18,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from .models import RecipientCategory
-from .services import MAX_REASON, TIERS
+from recipients.models import TIER_LABELS, TIERS, RecipientCategory
+from recipients.services import MAX_REASON
 
 WHOLE = _l("Give a whole number.")
 
 
 def _tier_choices():
-    from .models import TIER_LABELS
-
     return [(t, str(TIER_LABELS[t])) for t in TIERS]
 
 

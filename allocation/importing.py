@@ -11,12 +11,13 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from catalog.models import Grade
 from core.errors import ServiceError
 from core.spreadsheets import read_table
 from extensions import db
-from procurement.models import Grade
+from recipients.models import Recipient
 
-from .models import Recipient, Round
+from .models import Round
 from .services import RequestInput, _check_request, _taken, add_requests
 
 # (key, header) — a header is matched by its Chinese or its English part.

@@ -1,9 +1,7 @@
-"""The units that receive protective material (需求单位).
+"""Allocation: rounds and the requests units make in them, the allocation policy, and plans
+with their runs, lines, transitions, reversals and deliveries.
 
-A recipient has a category and a priority tier: 1 medical (hospitals, fever clinics, CDC), 2 city
-operations (water, power, gas, sanitation, transport, community workers, reopening enterprises),
-3 retail (pharmacies and shops selling to citizens). The tier defaults from the category and can
-be changed. Recipients are deactivated, never deleted, so that every issue stays traceable.
+The units themselves are in `recipients.models`; grades and lots in `catalog.models`.
 """
 
 import enum
@@ -13,143 +11,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from accounts.models import User
+from catalog.models import Grade, Lot
 from core.db import UTCDateTime, enum_type, now_utc
 from extensions import db
-
-
-class RecipientCategory(enum.StrEnum):
-    HOSPITAL = "hospital"
-    FEVER_CLINIC = "fever_clinic"
-    CDC = "cdc"
-    WATER = "water"
-    POWER = "power"
-    GAS = "gas"
-    SANITATION = "sanitation"
-    TRANSPORT = "transport"
-    COMMUNITY = "community"
-    REOPENING_ENTERPRISE = "reopening_enterprise"
-    PHARMACY = "pharmacy"
-    SUPERMARKET = "supermarket"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(CATEGORY_LABELS[self])
-
-    @property
-    def default_tier(self) -> int:
-        return CATEGORY_TIERS[self]
-
-
-CATEGORY_LABELS = {
-    RecipientCategory.HOSPITAL: _l("Hospital"),
-    RecipientCategory.FEVER_CLINIC: _l("Fever clinic"),
-    RecipientCategory.CDC: _l("Centre for disease control"),
-    RecipientCategory.WATER: _l("Water supply"),
-    RecipientCategory.POWER: _l("Power supply"),
-    RecipientCategory.GAS: _l("Gas supply"),
-    RecipientCategory.SANITATION: _l("Sanitation"),
-    RecipientCategory.TRANSPORT: _l("Transport"),
-    RecipientCategory.COMMUNITY: _l("Community workers"),
-    RecipientCategory.REOPENING_ENTERPRISE: _l("Reopening enterprise"),
-    RecipientCategory.PHARMACY: _l("Pharmacy"),
-    RecipientCategory.SUPERMARKET: _l("Supermarket"),
-    RecipientCategory.OTHER: _l("Other"),
-}
-
-MEDICAL, CITY_OPERATIONS, RETAIL = 1, 2, 3
-
-CATEGORY_TIERS = {
-    RecipientCategory.HOSPITAL: MEDICAL,
-    RecipientCategory.FEVER_CLINIC: MEDICAL,
-    RecipientCategory.CDC: MEDICAL,
-    RecipientCategory.WATER: CITY_OPERATIONS,
-    RecipientCategory.POWER: CITY_OPERATIONS,
-    RecipientCategory.GAS: CITY_OPERATIONS,
-    RecipientCategory.SANITATION: CITY_OPERATIONS,
-    RecipientCategory.TRANSPORT: CITY_OPERATIONS,
-    RecipientCategory.COMMUNITY: CITY_OPERATIONS,
-    RecipientCategory.REOPENING_ENTERPRISE: CITY_OPERATIONS,
-    RecipientCategory.PHARMACY: RETAIL,
-    RecipientCategory.SUPERMARKET: RETAIL,
-    RecipientCategory.OTHER: RETAIL,
-}
-
-TIER_LABELS = {
-    MEDICAL: _l("Tier 1: medical"),
-    CITY_OPERATIONS: _l("Tier 2: city operations"),
-    RETAIL: _l("Tier 3: retail"),
-}
-
-
-class Recipient(db.Model):
-    __tablename__ = "recipients"
-    __table_args__ = (
-        sa.CheckConstraint("tier BETWEEN 1 AND 3", name="tier_range"),
-        sa.CheckConstraint(
-            "headcount_or_beds IS NULL OR headcount_or_beds >= 0", name="headcount_not_negative"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200), unique=True, nullable=False)
-    category: Mapped[RecipientCategory] = mapped_column(
-        enum_type(RecipientCategory, "recipient_category"), nullable=False
-    )
-    # Priority tier; defaults from the category (see CATEGORY_TIERS).
-    tier: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    district: Mapped[str] = mapped_column(sa.String(100), nullable=False, default="")
-    # Contact person and telephone, as the unit gives them.
-    contact: Mapped[str] = mapped_column(sa.String(200), nullable=False, default="")
-    # Staff for operational units, beds for hospitals: the size a request is judged against.
-    headcount_or_beds: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
-    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
-
-    def __init__(self, **kwargs):
-        category = kwargs.get("category")
-        if kwargs.get("tier") is None and category is not None:
-            kwargs["tier"] = RecipientCategory(category).default_tier
-        super().__init__(**kwargs)
-
-    def __repr__(self) -> str:
-        return f"<Recipient {self.name}>"
-
-    @property
-    def tier_label(self) -> str:
-        return str(TIER_LABELS.get(self.tier, self.tier))
-
-
-class RecipientTierChange(db.Model):
-    """A change of a recipient's priority tier: who, when and why (the tier decides who is
-    served first, so every change is kept)."""
-
-    __tablename__ = "recipient_tier_changes"
-    __table_args__ = (
-        sa.CheckConstraint("old_tier BETWEEN 1 AND 3", name="old_tier_range"),
-        sa.CheckConstraint("new_tier BETWEEN 1 AND 3", name="new_tier_range"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    recipient_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("recipients.id"), nullable=False, index=True
-    )
-    old_tier: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    new_tier: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    reason: Mapped[str] = mapped_column(sa.Text, nullable=False)
-    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
-    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
-
-    changed_by = relationship("User")
-
-    @property
-    def old_label(self) -> str:
-        return str(TIER_LABELS.get(self.old_tier, self.old_tier))
-
-    @property
-    def new_label(self) -> str:
-        return str(TIER_LABELS.get(self.new_tier, self.new_tier))
-
+from recipients.models import Recipient
 
 # Rounds and requests (调配轮次 / 需求申报) ---------------------------------------------------
 
@@ -182,7 +48,7 @@ class Round(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
-    created_by = relationship("User")
+    created_by: Mapped[User | None] = relationship()
     requests: Mapped[list["AllocationRequest"]] = relationship(back_populates="round")
     plans: Mapped[list["Plan"]] = relationship(back_populates="round", order_by="Plan.id")
 
@@ -218,7 +84,7 @@ class AllocationRequest(db.Model):
 
     round: Mapped[Round] = relationship(back_populates="requests")
     recipient: Mapped[Recipient] = relationship(lazy="joined")
-    grade = relationship("Grade", lazy="joined")
+    grade: Mapped[Grade] = relationship(lazy="joined")
 
 
 # Policy (admin) ------------------------------------------------------------------------------
@@ -240,7 +106,7 @@ class PolicyVersion(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
-    created_by = relationship("User")
+    created_by: Mapped[User | None] = relationship()
 
 
 # Plans (调配方案) ------------------------------------------------------------------------------
@@ -315,8 +181,8 @@ class Plan(db.Model):
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     round: Mapped[Round] = relationship(back_populates="plans")
-    created_by = relationship("User", foreign_keys=[created_by_id])
-    last_run_by = relationship("User", foreign_keys=[last_run_by_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    last_run_by: Mapped[User | None] = relationship(foreign_keys=[last_run_by_id])
     runs: Mapped[list["PlanRun"]] = relationship(back_populates="plan", order_by="PlanRun.version")
     transitions: Mapped[list["PlanTransition"]] = relationship(
         back_populates="plan", order_by="PlanTransition.id"
@@ -350,7 +216,7 @@ class PlanRun(db.Model):
     result: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
 
     plan: Mapped[Plan] = relationship(back_populates="runs")
-    ran_by = relationship("User")
+    ran_by: Mapped[User | None] = relationship()
     lines: Mapped[list["PlanLine"]] = relationship(back_populates="run", order_by="PlanLine.id")
 
 
@@ -375,7 +241,7 @@ class PlanLine(db.Model):
     run: Mapped[PlanRun] = relationship(back_populates="lines")
     request: Mapped[AllocationRequest] = relationship()
     recipient: Mapped[Recipient] = relationship()
-    lot = relationship("Lot", lazy="joined")
+    lot: Mapped[Lot] = relationship(lazy="joined")
 
 
 class PlanTransition(db.Model):
@@ -399,7 +265,7 @@ class PlanTransition(db.Model):
     run_version: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
 
     plan: Mapped[Plan] = relationship(back_populates="transitions")
-    actor = relationship("User")
+    actor: Mapped[User | None] = relationship()
 
 
 class PlanReversal(db.Model):
@@ -416,7 +282,7 @@ class PlanReversal(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
     plan: Mapped[Plan] = relationship()
-    actor = relationship("User")
+    actor: Mapped[User | None] = relationship()
 
 
 class Delivery(db.Model):
@@ -440,4 +306,4 @@ class Delivery(db.Model):
 
     plan: Mapped[Plan] = relationship()
     recipient: Mapped[Recipient] = relationship()
-    recorded_by = relationship("User")
+    recorded_by: Mapped[User | None] = relationship()

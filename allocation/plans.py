@@ -16,12 +16,15 @@ from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
+from catalog.models import Grade
+from core.clock import local_today
 from core.errors import ServiceError
 from core.i18n import is_english
+from core.text import clean, one_line
 from extensions import db
 from ledger import services as ledger
 from ledger.models import EntryKind, LedgerEntry
-from procurement.models import Grade
+from recipients.models import Recipient
 
 from . import solver
 from .models import (
@@ -33,7 +36,6 @@ from .models import (
     PlanRun,
     PlanStatus,
     PlanTransition,
-    Recipient,
     Round,
     RoundStatus,
 )
@@ -81,7 +83,7 @@ def transition(
         from_status=before,
         to_status=to,
         actor_id=_user_id(actor),
-        comment=(comment or "").strip(),
+        comment=clean(comment),
         run_version=run.version if run is not None else None,
     )
     db.session.add(record)
@@ -299,7 +301,7 @@ def approve(plan: Plan, actor: User | int | None, comment: str = "") -> None:
 def return_plan(plan: Plan, actor: User | int | None, comment: str) -> None:
     if plan.status is not S.SUBMITTED:
         raise ServiceError(_l("Only a plan submitted for approval can be returned."))
-    if not (comment or "").strip():
+    if not clean(comment):
         raise ServiceError(_l("Say what must change before the plan can be approved."), "comment")
     transition(plan, S.RETURNED, actor, comment)
 
@@ -402,7 +404,7 @@ def issue_entries(plan: Plan) -> list[LedgerEntry]:
 def reverse(plan: Plan, actor: User | int | None, reason: str) -> PlanReversal:
     """Undo an issued plan with a reversal document: every issue entry is reversed in the
     ledger (the stock returns to available) and the round opens again."""
-    reason = (reason or "").strip()
+    reason = clean(reason)
     if not reason:
         raise ServiceError(_l("Say why the plan is reversed."), "reason")
     ledger.lock_ledger()
@@ -447,14 +449,14 @@ def record_delivery(
         )
     ):
         raise ServiceError(_l("This recipient's receipt has already been recorded."))
-    signed_by = " ".join((signed_by or "").split())
+    signed_by = one_line(signed_by)
     if not signed_by:
         raise ServiceError(_l("Give the name of the person who signed."), "signed_by")
     if quantity_received < 0:
         raise ServiceError(_l("The quantity received cannot be negative."), "quantity_received")
-    if received_on > ledger.local_today():
+    if received_on > local_today():
         raise ServiceError(_l("The date of receipt cannot be in the future."), "received_on")
-    discrepancy = (discrepancy or "").strip()
+    discrepancy = clean(discrepancy)
     if quantity_received != planned and not discrepancy:
         raise ServiceError(
             _l(

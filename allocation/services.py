@@ -1,6 +1,7 @@
-"""Recipients, rounds, requests and the allocation policy: plain values in, flush, never commit.
+"""Rounds, requests and the allocation policy: plain values in, flush, never commit.
 
-Plans (runs, approval, issue, reversal, delivery) are in `allocation/plans.py`.
+Plans (runs, approval, issue, reversal, delivery) are in `allocation/plans.py`; the register of
+recipient units in `recipients/services.py`.
 """
 
 from dataclasses import dataclass
@@ -11,180 +12,34 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
+from catalog.models import Grade
 from core.db import now_utc
 from core.errors import ServiceError
+from core.text import clean, one_line
 from extensions import db
-from procurement.models import Grade
+from recipients.models import TIERS, Recipient
 
-from .models import (
-    AllocationRequest,
-    PolicyVersion,
-    Recipient,
-    RecipientCategory,
-    RecipientTierChange,
-    Round,
-    RoundStatus,
-)
-
-TIERS = (1, 2, 3)
-MAX_REASON = 2000
+from .models import AllocationRequest, PolicyVersion, Round, RoundStatus
 
 
 def _user_id(actor: User | int | None) -> int | None:
     return actor.id if isinstance(actor, User) else actor
 
 
-def _clean(value: str | None) -> str:
-    return " ".join((value or "").split())
-
-
-# Recipients -----------------------------------------------------------------------------------
-
-
-def find_recipient(name: str) -> Recipient | None:
-    return db.session.scalars(sa.select(Recipient).where(Recipient.name == _clean(name))).first()
-
-
-def _check_recipient_name(name: str, current: Recipient | None = None) -> str:
-    name = _clean(name)
-    if not name:
-        raise ServiceError(_l("Give the unit's name."), "name")
-    found = find_recipient(name)
-    if found is not None and found is not current:
-        raise ServiceError(_l("A recipient named %(name)s already exists.", name=name), "name")
-    return name
-
-
-def create_recipient(
-    name: str,
-    category: str,
-    *,
-    district: str = "",
-    contact: str = "",
-    headcount_or_beds: int | None = None,
-) -> Recipient:
-    """Register a unit; its tier follows from the category (change it with `change_tier`)."""
-    recipient = Recipient(
-        name=_check_recipient_name(name),
-        category=RecipientCategory(category),
-        district=_clean(district),
-        contact=_clean(contact),
-        headcount_or_beds=headcount_or_beds,
-    )
-    db.session.add(recipient)
-    db.session.flush()
-    return recipient
-
-
-def update_recipient(
-    recipient: Recipient,
-    name: str,
-    category: str,
-    *,
-    district: str = "",
-    contact: str = "",
-    headcount_or_beds: int | None = None,
-) -> Recipient:
-    """Edit a unit's particulars. The tier stays as it is: it changes only with a reason."""
-    recipient.name = _check_recipient_name(name, recipient)
-    recipient.category = RecipientCategory(category)
-    recipient.district = _clean(district)
-    recipient.contact = _clean(contact)
-    recipient.headcount_or_beds = headcount_or_beds
-    db.session.flush()
-    return recipient
-
-
-def change_tier(
-    recipient: Recipient, tier: int, reason: str, actor: User | int | None
-) -> RecipientTierChange:
-    """Move a recipient to another priority tier, recording who, when and why."""
-    if tier not in TIERS:
-        raise ServiceError(_l("The tier is 1, 2 or 3."), "tier")
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError(_l("Say why the tier changes."), "reason")
-    if len(reason) > MAX_REASON:
-        raise ServiceError(_l("The reason is too long."), "reason")
-    if tier == recipient.tier:
-        raise ServiceError(_l("The recipient is already in this tier."), "tier")
-    change = RecipientTierChange(
-        recipient_id=recipient.id,
-        old_tier=recipient.tier,
-        new_tier=tier,
-        reason=reason,
-        changed_by_id=_user_id(actor),
-    )
-    recipient.tier = tier
-    db.session.add(change)
-    db.session.flush()
-    return change
-
-
-def tier_changes(recipient_id: int) -> list[RecipientTierChange]:
-    return list(
-        db.session.scalars(
-            sa.select(RecipientTierChange)
-            .where(RecipientTierChange.recipient_id == recipient_id)
-            .order_by(RecipientTierChange.id.desc())
-        )
-    )
-
-
-def set_recipient_active(recipient: Recipient, active: bool) -> None:
-    recipient.active = active
-    db.session.flush()
-
-
-def recipients(
-    *,
-    search: str = "",
-    category: str = "",
-    tier: int | None = None,
-    district: str = "",
-    include_inactive: bool = False,
-) -> list[Recipient]:
-    query = sa.select(Recipient).order_by(Recipient.tier, Recipient.category, Recipient.name)
-    if search:
-        like = f"%{search}%"
-        query = query.where(sa.or_(Recipient.name.ilike(like), Recipient.contact.ilike(like)))
-    if category in {c.value for c in RecipientCategory}:
-        query = query.where(Recipient.category == RecipientCategory(category))
-    if tier in TIERS:
-        query = query.where(Recipient.tier == tier)
-    if district:
-        query = query.where(Recipient.district == district)
-    if not include_inactive:
-        query = query.where(Recipient.active.is_(True))
-    return list(db.session.scalars(query))
-
-
-def districts() -> list[str]:
-    return [
-        d
-        for d in db.session.scalars(
-            sa.select(Recipient.district).distinct().order_by(Recipient.district)
-        )
-        if d
-    ]
-
-
 # Rounds and requests ----------------------------------------------------------------------
 
 
 def find_round(name: str) -> Round | None:
-    return db.session.scalars(sa.select(Round).where(Round.name == _clean(name))).first()
+    return db.session.scalars(sa.select(Round).where(Round.name == one_line(name))).first()
 
 
 def create_round(name: str, round_date: date, actor: User | int | None, note: str = "") -> Round:
-    name = _clean(name)
+    name = one_line(name)
     if not name:
         raise ServiceError(_l("Give the round a name."), "name")
     if find_round(name) is not None:
         raise ServiceError(_l("A round named %(name)s already exists.", name=name), "name")
-    found = Round(
-        name=name, round_date=round_date, note=(note or "").strip(), created_by_id=_user_id(actor)
-    )
+    found = Round(name=name, round_date=round_date, note=clean(note), created_by_id=_user_id(actor))
     db.session.add(found)
     db.session.flush()
     return found
@@ -261,7 +116,7 @@ def add_request(round_: Round, item: RequestInput, actor: User | int | None) -> 
         grade_id=item.grade_id,
         quantity=item.quantity,
         minimum=item.minimum,
-        note=(item.note or "").strip()[:500],
+        note=clean(item.note)[:500],
         created_by_id=_user_id(actor),
     )
     db.session.add(request)
@@ -283,7 +138,7 @@ def add_requests(
             grade_id=item.grade_id,
             quantity=item.quantity,
             minimum=item.minimum,
-            note=(item.note or "").strip()[:500],
+            note=clean(item.note)[:500],
             created_by_id=_user_id(actor),
         )
         for item in items
@@ -396,9 +251,7 @@ def save_policy(
     settings = check_settings(rules, whole_boxes)
     if settings == policy_settings() and current_policy() is not None:
         raise ServiceError(_l("Nothing changed: the policy is as it was."))
-    version = PolicyVersion(
-        settings=settings, note=(note or "").strip(), created_by_id=_user_id(actor)
-    )
+    version = PolicyVersion(settings=settings, note=clean(note), created_by_id=_user_id(actor))
     db.session.add(version)
     db.session.flush()
     return version

@@ -8,6 +8,8 @@ from flask_login import current_user
 
 from accounts.guards import roles_required, signed_in
 from accounts.models import Role
+from catalog.models import Grade
+from core.clock import local_today
 from core.errors import ServiceError
 from core.forms import error_onto
 from core.i18n import is_english
@@ -16,7 +18,8 @@ from core.request_args import int_arg
 from core.waiting import Waiting
 from extensions import db
 from ledger import services as ledger
-from procurement.models import Grade
+from recipients import services as register
+from recipients.models import TIER_LABELS, Recipient, RecipientCategory
 
 from . import importing, plans, services
 from .charts import tier_chart
@@ -33,16 +36,7 @@ from .forms import (
     RoundForm,
     TierForm,
 )
-from .models import (
-    TIER_LABELS,
-    AllocationRequest,
-    Plan,
-    PlanStatus,
-    Recipient,
-    RecipientCategory,
-    Round,
-    RoundStatus,
-)
+from .models import AllocationRequest, Plan, PlanStatus, Round, RoundStatus
 
 bp = Blueprint("allocation", __name__)
 
@@ -71,7 +65,7 @@ def recipients():
     tier = int_arg("tier")
     district = request.args.get("district", "")[:100]
     inactive = request.args.get("inactive") == "1"
-    found = services.recipients(
+    found = register.recipients(
         search=search, category=category, tier=tier, district=district, include_inactive=inactive
     )
     return render_template(
@@ -83,7 +77,7 @@ def recipients():
         district=district,
         inactive=inactive,
         categories=list(RecipientCategory),
-        districts=services.districts(),
+        districts=register.districts(),
         can_edit=current_user.has_role(ALLOCATOR),
     )
 
@@ -94,7 +88,7 @@ def new_recipient():
     form = RecipientForm()
     if form.validate_on_submit():
         try:
-            unit = services.create_recipient(
+            unit = register.create_recipient(
                 form.name.data,
                 form.category.data,
                 district=form.district.data,
@@ -125,7 +119,7 @@ def _render_recipient(unit: Recipient, tier_form=None, status=200):
         render_template(
             "allocation/recipient.html",
             recipient=unit,
-            changes=services.tier_changes(unit.id),
+            changes=register.tier_changes(unit.id),
             requests=requests,
             tier_form=tier_form or TierForm(formdata=None, tier=unit.tier),
             active_form=ActiveForm(formdata=None),
@@ -150,7 +144,7 @@ def edit_recipient(recipient_id: int):
         form.category.data = unit.category.value
     if form.validate_on_submit():
         try:
-            services.update_recipient(
+            register.update_recipient(
                 unit,
                 form.name.data,
                 form.category.data,
@@ -175,7 +169,7 @@ def change_tier(recipient_id: int):
     form = TierForm()
     if form.validate_on_submit():
         try:
-            services.change_tier(unit, form.tier.data, form.reason.data, current_user)
+            register.change_tier(unit, form.tier.data, form.reason.data, current_user)
         except ServiceError as error:
             db.session.rollback()
             error_onto(form, error)
@@ -193,7 +187,7 @@ def change_tier(recipient_id: int):
 def set_active(recipient_id: int):
     unit = db.get_or_404(Recipient, recipient_id)
     if ActiveForm().validate_on_submit():
-        services.set_recipient_active(unit, not unit.active)
+        register.set_recipient_active(unit, not unit.active)
         db.session.commit()
         if unit.active:
             flash(_("%(name)s is active again.", name=unit.name), "success")
@@ -223,7 +217,7 @@ def rounds():
 def new_round():
     form = RoundForm()
     if request.method == "GET":
-        form.round_date.data = ledger.local_today()
+        form.round_date.data = local_today()
     if form.validate_on_submit():
         try:
             found = services.create_round(
@@ -243,7 +237,7 @@ def new_round():
 
 def _request_form(formdata=None) -> RequestForm:
     form = RequestForm(formdata=formdata) if formdata is not None else RequestForm(formdata=None)
-    form.recipient.choices = [(r.id, f"{r.name}（{r.tier}）") for r in services.recipients()]
+    form.recipient.choices = [(r.id, f"{r.name}（{r.tier}）") for r in register.recipients()]
     form.grade.choices = [
         (g.id, g.name)
         for g in db.session.scalars(
@@ -632,7 +626,7 @@ def delivery(plan_id: int, recipient_id: int):
     planned = plans.planned_for(found).get(unit.id, 0)
     form = DeliveryForm()
     if request.method == "GET":
-        form.received_on.data = ledger.local_today()
+        form.received_on.data = local_today()
         form.quantity_received.data = planned
     if form.validate_on_submit():
         try:

@@ -24,12 +24,14 @@ from markupsafe import Markup
 
 from allocation import plans
 from allocation.charts import tier_chart
-from allocation.models import TIER_LABELS, Plan, PlanLine, PlanRun, PlanStatus, PlanTransition
+from allocation.models import Plan, PlanLine, PlanRun, PlanStatus, PlanTransition
+from catalog.models import Grade, Lot
 from core.db import now_utc
 from core.errors import ServiceError
 from extensions import db
 from ledger.models import LedgerEntry
-from procurement.models import Grade, Lot
+from procurement.models import Certificate, lot_certificates
+from recipients.models import TIER_LABELS
 
 from . import reports
 from .models import DocumentDownload, PlanDocument, ReportDocument, ReportDownload
@@ -43,8 +45,6 @@ LANGUAGES = ("zh", "en")
 def certificate_numbers(lot_ids: list[int]) -> dict[int, list[str]]:
     """The numbers of the certificates attached to each lot (registration certificate, test
     report, NIOSH approval…), in the order they were recorded. Lots without any are absent."""
-    from procurement.models import Certificate, lot_certificates
-
     rows = db.session.execute(
         sa.select(lot_certificates.c.lot_id, Certificate.number)
         .join(Certificate, Certificate.id == lot_certificates.c.certificate_id)

@@ -13,6 +13,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from accounts.models import User
+from allocation.models import Plan
+from catalog.models import Lot
 from core.db import UTCDateTime, now_utc
 from extensions import db
 
@@ -45,8 +48,8 @@ class PlanDocument(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
 
-    plan = relationship("Plan")
-    created_by = relationship("User", foreign_keys=[created_by_id])
+    plan: Mapped[Plan] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     downloads: Mapped[list["DocumentDownload"]] = relationship(
         back_populates="document", order_by="DocumentDownload.id"
     )
@@ -65,7 +68,7 @@ class DocumentDownload(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
     document: Mapped[PlanDocument] = relationship(back_populates="downloads")
-    user = relationship("User")
+    user: Mapped[User | None] = relationship()
 
 
 class ReportDocument(db.Model):
@@ -106,8 +109,8 @@ class ReportDocument(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
 
-    lot = relationship("Lot")
-    created_by = relationship("User", foreign_keys=[created_by_id])
+    lot: Mapped[Lot | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     downloads: Mapped[list["ReportDownload"]] = relationship(
         back_populates="document", order_by="ReportDownload.id"
     )
@@ -126,4 +129,4 @@ class ReportDownload(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
     document: Mapped[ReportDocument] = relationship(back_populates="downloads")
-    user = relationship("User")
+    user: Mapped[User | None] = relationship()

@@ -8,28 +8,18 @@ same entries and checked (`daily_record`, `recall_record`; see audit/documents.p
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from openpyxl import Workbook
 
-from allocation.models import Plan, PlanLine, PlanRun, Recipient, Round
+from allocation.models import Plan, PlanLine, PlanRun, Round
+from catalog.models import Grade, Lot, Product
+from core.clock import local_bounds, local_date, local_today
 from extensions import db
 from ledger.models import Bucket, EntryKind, LedgerEntry
 from ledger.queries import lot_recipients
-from ledger.services import _zone, local_today
-from procurement.models import Grade, Lot, Product
-
-
-def local_bounds(since: date, until: date) -> tuple[datetime, datetime]:
-    """UTC-comparable bounds of the local days since..until (inclusive)."""
-    zone = _zone()
-    return (
-        datetime.combine(since, time.min, tzinfo=zone),
-        datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone),
-    )
-
+from recipients.models import Recipient
 
 RECORD_FORMAT = 1
 
@@ -76,7 +66,7 @@ def first_day() -> date:
         return local_today()
     if first.tzinfo is None:  # SQLite hands back naive UTC
         first = first.replace(tzinfo=UTC)
-    return first.astimezone(_zone()).date()
+    return local_date(first)
 
 
 def daily_through_seq(day: date) -> int:
@@ -382,7 +372,3 @@ def to_xlsx(header: list[str], rows: list[list], title: str) -> bytes:
 
 def recipients_of(lot_id: int) -> list[Recipient]:
     return [r.recipient for r in lot_recipients(lot_id)]
-
-
-def timezone_name() -> str:
-    return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")

@@ -14,14 +14,15 @@ from flask_login import current_user
 from accounts.guards import roles_required, signed_in
 from accounts.models import Role
 from allocation.models import Plan
+from catalog.models import Lot
+from core.clock import local_today
 from core.errors import ServiceError
 from core.i18n import is_english
 from core.nav import NavItem
 from core.request_args import date_arg
 from extensions import db
-from ledger.services import local_today
+from ledger.models import Bucket
 from ledger.verify import verify as verify_ledger
-from procurement.models import Lot
 
 from . import documents, reports, verification
 from .forms import VerifyUploadForm
@@ -36,8 +37,6 @@ bp.add_app_template_filter(documents.css_string, "css_string")
 
 @bp.app_context_processor
 def audit_helpers():
-    from ledger.models import Bucket
-
     return {"bucket_list": lambda: list(Bucket), "pdf_page_counter": documents.page_counter_css}
 
 

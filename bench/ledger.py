@@ -67,12 +67,12 @@ def run(
 
     from accounts import services as accounts
     from accounts.models import Role
-    from allocation.models import Recipient
+    from catalog import services as catalog
+    from catalog.models import MASK_GRADES
     from extensions import db
     from ledger import services as ledger
     from ledger.verify import verify
-    from procurement import services as catalog
-    from procurement.models import MASK_GRADES
+    from recipients.models import Recipient
 
     app = _app(url, instance)
     figures: dict[str, float] = {}

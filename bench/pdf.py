@@ -27,11 +27,11 @@ def build(size: int):
     from flask_migrate import upgrade
 
     from allocation import plans, services
-    from allocation.models import Recipient
     from app import create_app
+    from catalog import services as catalog
     from extensions import db
     from ledger import services as ledger
-    from procurement import services as catalog
+    from recipients.models import Recipient
 
     folder = tempfile.mkdtemp(prefix="baogong-bench-pdf-")
     app = create_app(

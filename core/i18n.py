@@ -3,7 +3,14 @@ texts (grade names, solver reasons, checklist messages) rather than translating 
 
 from flask_babel import get_locale
 
+from core.text import Message
+
 
 def is_english() -> bool:
     locale = get_locale()
     return locale is not None and locale.language == "en"
+
+
+def in_language(message: Message) -> str:
+    """A bilingual `Message` in the interface's language."""
+    return message.en if is_english() else message.zh

@@ -1,12 +1,7 @@
-"""The navigation bar. Each blueprint lists its entries; who sees an entry follows from the
-guard on the view it points to, so the menu never shows a page that would answer 403."""
+"""Entries of the navigation bar. Each blueprint lists its own (`NAV`); the factory collects
+them and `home.nav.visible_items` shows a person those their roles open."""
 
 from dataclasses import dataclass
-
-from flask import current_app
-from flask_login import current_user
-
-from accounts.guards import is_guarded, required_roles
 
 
 @dataclass(frozen=True)
@@ -14,19 +9,3 @@ class NavItem:
     endpoint: str
     label: object  # a lazy translated string
     section: str = "main"
-
-
-def visible_items(section: str = "main") -> list[NavItem]:
-    if not current_user.is_authenticated:
-        return []
-    items = []
-    for item in current_app.extensions["baogong_nav"]:
-        if item.section != section:
-            continue
-        view = current_app.view_functions[item.endpoint]
-        if not is_guarded(view):
-            continue
-        roles = required_roles(view)
-        if roles is None or current_user.has_role(*roles):
-            items.append(item)
-    return items

@@ -6,8 +6,8 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from catalog.models import Lot
 from extensions import db
-from procurement.models import Lot
 
 from . import services
 from .verify import verify

@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Regexp
 
-from procurement.services import GRADE_CODE
+from catalog.services import GRADE_CODE
 
 from .models import Bucket
 from .services import MAX_REASON

@@ -22,10 +22,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from accounts.models import User
-from allocation.models import Recipient
+from catalog.models import Lot
 from core.db import UTCDateTime, enum_type
 from extensions import db
-from procurement.models import Lot
+from recipients.models import Recipient
 
 GENESIS_HASH = "0" * 64
 

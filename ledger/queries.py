@@ -1,17 +1,16 @@
 """Read-only questions the pages ask of the ledger: stock, traces, the entry list."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from math import ceil
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from allocation.models import Recipient
+from catalog.models import Grade, Lot, Product
+from core.clock import local_midnight
 from extensions import db
-from procurement.models import Grade, Lot, Product
+from recipients.models import Recipient
 
 from .models import IN_STOCK, Balance, Bucket, EntryKind, LedgerEntry
 from .services import EXPIRY_BUCKETS
@@ -354,11 +353,6 @@ def recipients_received(search: str = "", limit: int = 200) -> list[tuple[Recipi
 # The entry list ------------------------------------------------------------------------------
 
 
-def _local_midnight(day: date) -> datetime:
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return datetime.combine(day, time.min, tzinfo=zone)
-
-
 def entries(
     kind: str = "",
     search: str = "",
@@ -376,7 +370,7 @@ def entries(
             Lot.lot_number.ilike(f"%{search.strip()}%")
         )
     if since:
-        query = query.where(LedgerEntry.occurred_at >= _local_midnight(since))
+        query = query.where(LedgerEntry.occurred_at >= local_midnight(since))
     if until:
-        query = query.where(LedgerEntry.occurred_at < _local_midnight(until + timedelta(days=1)))
+        query = query.where(LedgerEntry.occurred_at < local_midnight(until + timedelta(days=1)))
     return _paginate(query, page, per_page, scalars=True)

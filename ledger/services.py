@@ -24,22 +24,22 @@ an entry is reversed at most once.
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import format_date, format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 
 from accounts.models import User
-from allocation.models import Recipient
+from catalog.models import Grade, Lot, Product
+from core.clock import local_date, local_today
 from core.db import now_utc
 from core.errors import ServiceError
 from core.i18n import is_english
+from core.text import clean
 from extensions import db
-from procurement.models import Grade, Lot, Product
+from recipients.models import Recipient
 
 from .chain import entry_hash
 from .models import (
@@ -162,15 +162,6 @@ class IssueLine:
 
 
 # Small helpers -------------------------------------------------------------------------------
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-
-
-def local_today() -> date:
-    """Today's date in the city's time zone (expiry is judged by the local calendar)."""
-    return datetime.now(_zone()).date()
 
 
 def _id(value) -> int | None:
@@ -312,7 +303,7 @@ def _check_quantity(quantity, allow_negative: bool = False) -> None:
 
 
 def _check_reason(reason: str | None, required: bool) -> str:
-    reason = (reason or "").strip()
+    reason = clean(reason)
     if required and not reason:
         raise ServiceError(_l("Give a reason: it is kept in the ledger."), "reason")
     if len(reason) > MAX_REASON:
@@ -559,10 +550,7 @@ def _check_issue_rules(
         raise ServiceError(_l("Lot %(lot)s is on hold and cannot be issued.", lot=lot.lot_number))
     if move.kind is not EntryKind.ISSUE:
         return
-    if (
-        lot.expiry_date is not None
-        and lot.expiry_date < move.occurred_at.astimezone(_zone()).date()
-    ):
+    if lot.expiry_date is not None and lot.expiry_date < local_date(move.occurred_at):
         raise ServiceError(
             _l(
                 "Lot %(lot)s expired on %(date)s and cannot be issued.",
@@ -990,8 +978,6 @@ def allocatable_lots(on_date: date | None = None, grades: Iterable[str] | None =
     """Lots with available stock that are neither expired on `on_date` nor on hold,
     grade by grade, earliest expiry first (no expiry last). Read without locks: the plan-issuing
     code re-checks under `lock_ledger()` before it issues."""
-    from procurement.models import Grade
-
     on_date = on_date or local_today()
     available = sa.orm.aliased(Balance)
     held = sa.orm.aliased(Balance)

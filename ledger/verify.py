@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from catalog.models import Lot
 from extensions import db
-from procurement.models import Lot
 
 from .chain import HASHED_FIELDS, entry_hash
 from .models import GENESIS_HASH, Balance, LedgerEntry, LedgerHead

@@ -10,15 +10,16 @@ from flask_login import current_user
 
 from accounts.guards import roles_required, signed_in
 from accounts.models import Role
-from allocation.models import Recipient
+from catalog import services as catalog
+from catalog.models import Grade, Lot
+from core.clock import local_today
 from core.errors import ServiceError
 from core.forms import error_onto
 from core.nav import NavItem
 from core.request_args import date_arg, int_arg, page_arg
 from core.waiting import Waiting
 from extensions import db
-from procurement import services as catalog
-from procurement.models import Grade, Lot
+from recipients.models import Recipient
 
 from . import queries, services
 from .forms import (
@@ -87,7 +88,7 @@ def expiry_tag(lot: Lot, today: date) -> tuple[str, str] | None:
 @bp.route("/stock")
 @signed_in
 def stock():
-    today = services.local_today()
+    today = local_today()
     status = request.args.get("status", "in_stock")
     if status not in queries.STATUS_FILTERS:
         status = "in_stock"
@@ -154,7 +155,7 @@ def _render_lot(lot: Lot, status: int = 200, **forms):
         render_template(
             "ledger/lot.html",
             lot=lot,
-            today=services.local_today(),
+            today=local_today(),
             balances=balances,
             buckets=list(Bucket),
             entries=entries,
@@ -263,7 +264,7 @@ def trace():
         search=search,
         lots=lots,
         recipients=queries.recipients_received(search),
-        today=services.local_today(),
+        today=local_today(),
     )
 
 
@@ -277,7 +278,7 @@ def recipient(recipient_id: int):
         recipient=unit,
         lots=lots,
         held=queries.held_lot_ids(r.lot.id for r in lots),
-        today=services.local_today(),
+        today=local_today(),
         entries=queries.recipient_entries(unit.id),
     )
 
@@ -379,7 +380,7 @@ def edit_grade(grade_id: int):
 
 
 def inspector_waiting() -> list[Waiting]:
-    today = services.local_today()
+    today = local_today()
     items = [
         Waiting(
             _l("Lots on hold"), queries.count_on_hold(), url_for("ledger.stock", status="on_hold")

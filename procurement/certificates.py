@@ -21,10 +21,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
+from catalog.models import Lot
 from core.errors import ServiceError
+from core.text import clean
 from extensions import db
 
-from .models import Certificate, CertificateKind, Lot, StoredFile, Supplier
+from .models import Certificate, CertificateKind, StoredFile, Supplier
 from .quality import Measure
 from .validators import notified_body_problem
 
@@ -170,12 +172,12 @@ def create_certificate(
         kind = CertificateKind(kind)
     except ValueError:
         raise ServiceError(_l("Choose the kind of certificate."), "kind") from None
-    number = (number or "").strip()
+    number = clean(number)
     if not number:
         raise ServiceError(_l("This field is required."), "number")
     if valid_from and valid_until and valid_until < valid_from:
         raise ServiceError(_l("The end of validity comes before its start."), "valid_until")
-    notified_body = (notified_body or "").strip() or None
+    notified_body = clean(notified_body) or None
     if notified_body and notified_body_problem(notified_body) is not None:
         raise ServiceError(
             _l("A notified body's number has four digits, e.g. 0123."), "notified_body"
@@ -185,8 +187,8 @@ def create_certificate(
     certificate = Certificate(
         kind=kind,
         number=number,
-        issuer=(issuer or "").strip(),
-        holder=(holder or "").strip(),
+        issuer=clean(issuer),
+        holder=clean(holder),
         valid_from=valid_from,
         valid_until=valid_until,
         notified_body=notified_body,

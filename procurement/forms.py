@@ -27,23 +27,15 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from .models import (
-    CertificateKind,
-    LotOrigin,
-    PurchaseSource,
-    SupplierKind,
-)
+from catalog.models import LotOrigin
+from core.i18n import in_language
+
+from .models import CertificateKind, PurchaseSource, SupplierKind
 from .quality import Measure
 from .validators import normalise_code, uscc_problem
 
 WHOLE = _l("Give a whole number of pieces.")
 DATE_FORMAT = _l("Give a date as YYYY-MM-DD.")
-
-
-def _in_language(message) -> str:
-    from .services import in_language
-
-    return in_language(message)
 
 
 class SupplierForm(FlaskForm):
@@ -72,7 +64,7 @@ class SupplierForm(FlaskForm):
         if field.data:
             problem = uscc_problem(field.data)
             if problem is not None:
-                raise ValidationError(_in_language(problem))
+                raise ValidationError(in_language(problem))
 
 
 class LineForm(PlainForm):

@@ -16,12 +16,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
+from catalog.models import MASK_GRADES, Grade, Lot, LotOrigin, Product
+from core.clock import local_today
 from core.errors import ServiceError
 from core.spreadsheets import read_table
 from extensions import db
 
 from . import services
-from .models import Grade, Lot, LotOrigin, Product, Purchase, PurchaseSource, Supplier
+from .models import Purchase, PurchaseLine, PurchaseSource, Supplier
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ def template_xlsx() -> io.BytesIO:
         "source": "采购 / 捐赠 / 上级调拨 / 自产",
         "origin": "国产医用 / 国产非医用 / 进口 / 捐赠",
         "grade": "品类代码或中文名 / grade code or Chinese name: "
-        + ", ".join(code for code, *_ in _grade_names_static()),
+        + ", ".join(code for code, *_ in MASK_GRADES),
         "supplier": "已登记的供应商名称 / a supplier already recorded",
     }
     for column in COLUMNS:
@@ -127,12 +129,6 @@ def template_xlsx() -> io.BytesIO:
     book.save(out)
     out.seek(0)
     return out
-
-
-def _grade_names_static():
-    from .models import MASK_GRADES
-
-    return MASK_GRADES
 
 
 def _header_key(text: object) -> str | None:
@@ -238,8 +234,6 @@ class _Row:
 
 
 def check_rows(rows) -> tuple[list[_Row], list[Problem]]:
-    from ledger.services import local_today
-
     headers = {c.key: c.header for c in COLUMNS}
     required = {c.key for c in COLUMNS if c.required}
     suppliers = {s.name: s for s in db.session.scalars(sa.select(Supplier))}
@@ -419,8 +413,6 @@ def import_file(data: bytes, filename: str, actor: User | None) -> ImportResult:
                 line = purchase.lines[0]
             else:
                 check = services.check_price(row.grade.id, row.unit_price, row.ordered_on)
-                from .models import PurchaseLine
-
                 line = PurchaseLine(
                     grade_id=row.grade.id,
                     quantity=row.quantity,

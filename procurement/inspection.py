@@ -6,19 +6,22 @@ The rules themselves are in `procurement.quality` (pure); here the models are tu
 `Inspection` record that keeps the checklist as it stood.
 """
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import Role, User
+from catalog.models import Lot
+from core.clock import local_date
 from core.db import now_utc
 from core.errors import ServiceError
+from core.text import clean
 from extensions import db
+from ledger import services as ledger
+from ledger.models import EntryKind, LedgerEntry
 
-from .models import Certificate, Decision, Inspection, Lot
+from .models import Certificate, Decision, Inspection
 from .quality import BatchFacts, CertificateFacts, Checklist, evaluate
 
 
@@ -27,18 +30,14 @@ def received_on(lot: Lot):
     existed) the local date of the lot's first receipt entry, else of its record."""
     if lot.received_on is not None:
         return lot.received_on
-    from ledger.models import EntryKind, LedgerEntry
-
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
     first = db.session.scalar(
         sa.select(sa.func.min(LedgerEntry.occurred_at)).where(
             LedgerEntry.lot_id == lot.id, LedgerEntry.kind == EntryKind.RECEIPT
         )
     )
     if isinstance(first, datetime):
-        moment = first if first.tzinfo else first.replace(tzinfo=UTC)
-        return moment.astimezone(zone).date()
-    return lot.created_at.astimezone(zone).date()
+        return local_date(first)
+    return local_date(lot.created_at)
 
 
 def certificate_facts(certificate: Certificate) -> CertificateFacts:
@@ -117,11 +116,9 @@ def release_batch(
 ) -> Inspection:
     """Release everything in quarantine for allocation. A checklist with any failing rule
     needs a written override reason, kept in the ledger and on the inspection record."""
-    from ledger import services as ledger
-
     _check_inspector(lot, actor)
     result = checklist(lot)
-    override_reason = (override_reason or "").strip()
+    override_reason = clean(override_reason)
     if not result.passed and not override_reason:
         raise ServiceError(
             _l(
@@ -156,10 +153,8 @@ def reject_batch(
     lot: Lot, actor: User, reason: str, occurred_at: datetime | None = None
 ) -> Inspection:
     """Reject everything in quarantine: it goes to the rejected bucket and is never allocatable."""
-    from ledger import services as ledger
-
     _check_inspector(lot, actor)
-    reason = (reason or "").strip()
+    reason = clean(reason)
     if not reason:
         raise ServiceError(_l("Give a reason: it is kept in the ledger."), "reason")
     result = checklist(lot)

@@ -1,10 +1,8 @@
-"""The catalogue of protective material and the lots (batches) that arrive.
+"""What procurement records: suppliers, purchases and their lines, agreed prices, certificates
+with their scans, and the inspector's decisions on a batch.
 
-`Grade` is a kind of material with the standard it is made to (the five mask grades are put in
-by the migration, so that a fresh database has them; an administrator adds others such as gloves
-or disinfectant). `Product` is one maker's model of a grade; `Lot` is one batch of a product as it
-was received. What happens to a lot afterwards is written in the stock ledger (`ledger/`), never
-on the lot itself.
+The lots themselves are in the catalogue (`catalog.models.Lot`); the relationships here also give
+each lot its `purchase_line`, `certificates` and `inspections`.
 """
 
 import enum
@@ -13,169 +11,12 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from accounts.models import User
+from catalog.models import Grade, Lot
 from core.db import UTCDateTime, enum_type, now_utc
-from core.i18n import is_english
 from extensions import db
-
-# The five mask grades the migration puts in: (code, standard, Chinese name, English name).
-MASK_GRADES = [
-    ("medical_protective", "GB 19083", "医用防护口罩", "Medical protective mask"),
-    ("kn95", "GB 2626", "KN95 防护口罩", "KN95 respirator"),
-    ("surgical", "YY 0469", "医用外科口罩", "Surgical mask"),
-    ("disposable_medical", "YY/T 0969", "一次性使用医用口罩", "Disposable medical mask"),
-    ("daily_protective", "GB/T 32610", "日常防护型口罩", "Daily protective mask"),
-]
-
-
-class Grade(db.Model):
-    """A grade of protective material, e.g. medical protective masks to GB 19083."""
-
-    __tablename__ = "grades"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    # Stable identifier used by the quality rules, the allocation policy and the solver.
-    code: Mapped[str] = mapped_column(sa.String(40), unique=True, nullable=False)
-    standard: Mapped[str] = mapped_column(sa.String(40), nullable=False)
-    name_zh: Mapped[str] = mapped_column(sa.String(100), nullable=False)
-    name_en: Mapped[str] = mapped_column(sa.String(100), nullable=False)
-    # The unit stock is counted in: 只 / piece for masks, 副 / pair for gloves, 瓶 / bottle ...
-    unit_zh: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="只")
-    unit_en: Mapped[str] = mapped_column(sa.String(20), nullable=False, default="pieces")
-    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
-
-    products: Mapped[list["Product"]] = relationship(back_populates="grade")
-
-    def __repr__(self) -> str:
-        return f"<Grade {self.code}>"
-
-    @property
-    def name(self) -> str:
-        """The name in the interface's language."""
-        return self.name_en if is_english() else self.name_zh
-
-    @property
-    def unit(self) -> str:
-        return self.unit_en if is_english() else self.unit_zh
-
-
-class Product(db.Model):
-    """One maker's model of a grade, e.g. 稳健医疗's flat ear-loop surgical mask."""
-
-    __tablename__ = "products"
-    __table_args__ = (
-        sa.UniqueConstraint("maker", "model", "grade_id", name="uq_products_maker_model_grade"),
-        sa.CheckConstraint("pieces_per_box >= 1", name="pieces_per_box_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    grade_id: Mapped[int] = mapped_column(sa.ForeignKey("grades.id"), nullable=False)
-    maker: Mapped[str] = mapped_column(sa.String(200), nullable=False)
-    model: Mapped[str] = mapped_column(sa.String(100), nullable=False)
-    pieces_per_box: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
-
-    grade: Mapped[Grade] = relationship(back_populates="products", lazy="joined")
-    lots: Mapped[list["Lot"]] = relationship(back_populates="product")
-
-    def __repr__(self) -> str:
-        return f"<Product {self.maker} {self.model}>"
-
-
-class LotOrigin(enum.StrEnum):
-    DOMESTIC_MEDICAL = "domestic_medical"
-    DOMESTIC_NON_MEDICAL = "domestic_non_medical"
-    IMPORTED = "imported"
-    DONATION = "donation"
-
-    @property
-    def label(self) -> str:
-        return str(ORIGIN_LABELS[self])
-
-
-ORIGIN_LABELS = {
-    LotOrigin.DOMESTIC_MEDICAL: _l("Domestic, medical"),
-    LotOrigin.DOMESTIC_NON_MEDICAL: _l("Domestic, non-medical"),
-    LotOrigin.IMPORTED: _l("Imported"),
-    LotOrigin.DONATION: _l("Donation"),
-}
-
-
-class Lot(db.Model):
-    """A batch of one product as it was received: the unit that is inspected, held and traced."""
-
-    __tablename__ = "lots"
-    __table_args__ = (
-        sa.UniqueConstraint("product_id", "lot_number", name="uq_lots_product_lot_number"),
-        sa.CheckConstraint("pieces_received >= 1", name="pieces_received_positive"),
-        sa.CheckConstraint(
-            "expiry_date IS NULL OR production_date IS NULL OR expiry_date > production_date",
-            name="expiry_after_production",
-        ),
-        sa.Index("ix_lots_lot_number", "lot_number"),
-        sa.Index("ix_lots_expiry_date", "expiry_date"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(sa.ForeignKey("products.id"), nullable=False)
-    lot_number: Mapped[str] = mapped_column(sa.String(64), nullable=False)
-    production_date: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
-    expiry_date: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
-    # What the delivery note says arrived; what is in stock is in the ledger.
-    pieces_received: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    origin: Mapped[LotOrigin] = mapped_column(enum_type(LotOrigin, "lot_origin"), nullable=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
-    # Receiving against a purchase line (lots recorded before purchases existed have none).
-    purchase_line_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("purchase_lines.id"), nullable=True, index=True
-    )
-    received_on: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
-    over_receipt_reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
-    price_flag: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
-    # For a donation: what the goods themselves are (None: inferred from the papers).
-    donated_goods_origin: Mapped[LotOrigin | None] = mapped_column(
-        enum_type(LotOrigin, "lot_donated_goods_origin"), nullable=True
-    )
-    # The inspector's confirmations (imports): None until recorded.
-    goods_match_order: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
-    packaging_intact: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
-    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
-    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-
-    product: Mapped[Product] = relationship(back_populates="lots", lazy="joined")
-    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
-    confirmed_by: Mapped[User | None] = relationship(foreign_keys=[confirmed_by_id])
-    purchase_line: Mapped["PurchaseLine | None"] = relationship(back_populates="lots")
-    certificates: Mapped[list["Certificate"]] = relationship(
-        secondary="lot_certificates", back_populates="lots", order_by="Certificate.id"
-    )
-    inspections: Mapped[list["Inspection"]] = relationship(
-        back_populates="lot", order_by="Inspection.id"
-    )
-
-    def __repr__(self) -> str:
-        return f"<Lot {self.lot_number}>"
-
-    @property
-    def grade(self) -> Grade:
-        return self.product.grade
-
-    @property
-    def pieces_per_box(self) -> int:
-        return self.product.pieces_per_box
-
-    def is_expired(self, on_date: date) -> bool:
-        """Expired when the expiry date has passed (the expiry date itself is still usable)."""
-        return self.expiry_date is not None and self.expiry_date < on_date
-
-    def days_to_expiry(self, on_date: date) -> int | None:
-        return None if self.expiry_date is None else (self.expiry_date - on_date).days
-
-
-# Suppliers, purchases, certificates, inspections ---------------------------------------------
 
 
 class SupplierKind(enum.StrEnum):
@@ -318,7 +159,10 @@ class PurchaseLine(db.Model):
 
     purchase: Mapped[Purchase] = relationship(back_populates="lines")
     grade: Mapped[Grade] = relationship(lazy="joined")
-    lots: Mapped[list[Lot]] = relationship(back_populates="purchase_line", order_by="Lot.id")
+    # Also gives every lot its `purchase_line` (the catalogue does not know about purchases).
+    lots: Mapped[list[Lot]] = relationship(
+        backref=backref("purchase_line", uselist=False), order_by=Lot.id
+    )
 
     @property
     def amount(self) -> Decimal | None:
@@ -437,8 +281,10 @@ class Certificate(db.Model):
 
     supplier: Mapped[Supplier | None] = relationship(back_populates="certificates")
     scan: Mapped[StoredFile | None] = relationship(lazy="joined")
+    # Also gives every lot its `certificates`, in the order they were recorded.
     lots: Mapped[list[Lot]] = relationship(
-        secondary="lot_certificates", back_populates="certificates"
+        secondary="lot_certificates",
+        backref=backref("certificates", order_by="Certificate.id"),
     )
 
 
@@ -470,5 +316,6 @@ class Inspection(db.Model):
     inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
 
-    lot: Mapped[Lot] = relationship(back_populates="inspections")
+    # Also gives every lot its `inspections`, oldest first.
+    lot: Mapped[Lot] = relationship(backref=backref("inspections", order_by="Inspection.id"))
     inspector: Mapped[User] = relationship()

@@ -4,20 +4,12 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from catalog.models import Lot, Product
 from extensions import db
 from ledger.models import Balance, Bucket
 from ledger.queries import Page, _paginate
 
-from .models import (
-    Lot,
-    Product,
-    Purchase,
-    PurchaseLine,
-    PurchaseSource,
-    Supplier,
-    SupplierKind,
-    lot_certificates,
-)
+from .models import Purchase, PurchaseLine, PurchaseSource, Supplier, SupplierKind, lot_certificates
 
 PER_PAGE = 50
 

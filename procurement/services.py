@@ -1,189 +1,43 @@
-"""Catalogue operations: grades, products, lots. Plain values in, flush, never commit.
+"""Procurement operations: suppliers, agreed prices, purchases and receiving batches against
+them. Plain values in, flush, never commit.
 
-A lot created here has no stock yet: `ledger.services.receive(lot, ...)` puts it into the ledger
-(in quarantine). Receiving against purchase lines, with certificates, comes with the
-procurement pages.
+Receiving records the lot in the catalogue (`catalog.services.create_lot`) and puts its pieces
+into the ledger in quarantine (`ledger.services.receive`).
 """
 
-import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
+from catalog import services as catalog
+from catalog.models import Grade, Lot, LotOrigin
+from core.clock import at_local, local_now, local_today
 from core.errors import ServiceError
-from core.i18n import is_english
+from core.i18n import in_language
+from core.text import clean
 from extensions import db
+from ledger import services as ledger
 
 from .models import (
     AgreedPrice,
-    Grade,
-    Lot,
-    LotOrigin,
-    Product,
     Purchase,
     PurchaseLine,
     PurchaseSource,
     Supplier,
     SupplierKind,
 )
-from .validators import Message, normalise_code, uscc_problem
-
-GRADE_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
-
-
-def find_grade(code: str) -> Grade | None:
-    return db.session.scalar(sa.select(Grade).where(Grade.code == code))
-
-
-def active_grades() -> list[Grade]:
-    return list(db.session.scalars(sa.select(Grade).where(Grade.active).order_by(Grade.id)))
-
-
-def _clean(value: str | None) -> str:
-    return (value or "").strip()
-
-
-def create_grade(
-    code: str,
-    standard: str,
-    name_zh: str,
-    name_en: str,
-    unit_zh: str = "只",
-    unit_en: str = "pieces",
-) -> Grade:
-    code = _clean(code).lower()
-    if not GRADE_CODE.match(code):
-        raise ServiceError(
-            _l("Use 2 to 40 lower-case letters, digits or underscores, starting with a letter."),
-            "code",
-        )
-    if find_grade(code) is not None:
-        raise ServiceError(_l("A grade with the code %(code)s already exists.", code=code), "code")
-    grade = Grade(code=code, active=True)
-    _set_grade_fields(grade, standard, name_zh, name_en, unit_zh, unit_en)
-    db.session.add(grade)
-    db.session.flush()
-    return grade
-
-
-def update_grade(
-    grade: Grade,
-    standard: str,
-    name_zh: str,
-    name_en: str,
-    unit_zh: str,
-    unit_en: str,
-    active: bool,
-) -> None:
-    """Change a grade's names, standard, unit or whether it is offered. The code never changes:
-    the quality rules and allocation policies refer to it."""
-    _set_grade_fields(grade, standard, name_zh, name_en, unit_zh, unit_en)
-    grade.active = bool(active)
-    db.session.flush()
-
-
-def _set_grade_fields(grade, standard, name_zh, name_en, unit_zh, unit_en) -> None:
-    values = {
-        "standard": _clean(standard),
-        "name_zh": _clean(name_zh),
-        "name_en": _clean(name_en),
-        "unit_zh": _clean(unit_zh),
-        "unit_en": _clean(unit_en),
-    }
-    for field, value in values.items():
-        if not value:
-            raise ServiceError(_l("This field is required."), field)
-    for field, value in values.items():
-        setattr(grade, field, value)
-
-
-def product_for(grade: Grade, maker: str, model: str, pieces_per_box: int) -> Product:
-    """The product of this maker, model and grade, created when it is new."""
-    maker, model = _clean(maker), _clean(model)
-    if not maker or not model:
-        raise ServiceError(_l("A product needs its maker and model."), "maker")
-    if (
-        isinstance(pieces_per_box, bool)
-        or not isinstance(pieces_per_box, int)
-        or pieces_per_box < 1
-    ):
-        raise ServiceError(
-            _l("Pieces per box must be a whole number of at least 1."), "pieces_per_box"
-        )
-    product = db.session.scalar(
-        sa.select(Product).where(
-            Product.grade_id == grade.id, Product.maker == maker, Product.model == model
-        )
-    )
-    if product is None:
-        product = Product(grade=grade, maker=maker, model=model, pieces_per_box=pieces_per_box)
-        db.session.add(product)
-        db.session.flush()
-    return product
-
-
-def create_lot(
-    product: Product,
-    lot_number: str,
-    pieces_received: int,
-    origin: LotOrigin | str,
-    actor: User | None = None,
-    production_date: date | None = None,
-    expiry_date: date | None = None,
-) -> Lot:
-    """Record a lot as it arrived (no stock yet: the ledger's receipt puts it in quarantine)."""
-    lot_number = _clean(lot_number)
-    if not lot_number:
-        raise ServiceError(_l("The lot number is required."), "lot_number")
-    if isinstance(pieces_received, bool) or not isinstance(pieces_received, int):
-        raise ServiceError(_l("Quantities are whole pieces."), "pieces_received")
-    if pieces_received < 1:
-        raise ServiceError(_l("The quantity must be at least 1."), "pieces_received")
-    if production_date and expiry_date and expiry_date <= production_date:
-        raise ServiceError(
-            _l("The expiry date must come after the production date."), "expiry_date"
-        )
-    duplicate = db.session.scalar(
-        sa.select(Lot.id).where(Lot.product_id == product.id, Lot.lot_number == lot_number)
-    )
-    if duplicate is not None:
-        raise ServiceError(
-            _l("Lot %(lot)s of this product has already been received.", lot=lot_number),
-            "lot_number",
-        )
-    lot = Lot(
-        product=product,
-        lot_number=lot_number,
-        pieces_received=pieces_received,
-        origin=LotOrigin(origin),
-        production_date=production_date,
-        expiry_date=expiry_date,
-        created_by_id=actor.id if actor else None,
-    )
-    db.session.add(lot)
-    db.session.flush()
-    return lot
-
-
-# Language helpers ----------------------------------------------------------------------------
-
-
-def in_language(message: Message) -> str:
-    """A bilingual `validators.Message` in the interface's language."""
-    return message.en if is_english() else message.zh
-
+from .validators import normalise_code, uscc_problem
 
 # Suppliers -----------------------------------------------------------------------------------
 
 
 def find_supplier(name: str) -> Supplier | None:
-    return db.session.scalar(sa.select(Supplier).where(Supplier.name == _clean(name)))
+    return db.session.scalar(sa.select(Supplier).where(Supplier.name == clean(name)))
 
 
 def create_supplier(
@@ -198,7 +52,7 @@ def create_supplier(
 ) -> Supplier:
     """A new supplier. The unified social credit code is checked (GB 32100-2015) when given;
     it is required for makers, distributors and importers (companies registered in China)."""
-    name = _clean(name)
+    name = clean(name)
     if not name:
         raise ServiceError(_l("This field is required."), "name")
     try:
@@ -225,10 +79,10 @@ def create_supplier(
         name=name,
         kind=kind,
         uscc=code or None,
-        contact_person=_clean(contact_person),
-        phone=_clean(phone),
-        address=_clean(address),
-        notes=_clean(notes),
+        contact_person=clean(contact_person),
+        phone=clean(phone),
+        address=clean(address),
+        notes=clean(notes),
         created_by_id=actor.id if actor else None,
     )
     db.session.add(supplier)
@@ -271,7 +125,7 @@ def set_agreed_price(
         grade=grade,
         price=price,
         valid_from=valid_from,
-        note=_clean(note),
+        note=clean(note),
         created_by_id=actor.id if actor else None,
     )
     db.session.add(row)
@@ -387,7 +241,7 @@ def create_purchase(
     supplier = db.session.get(Supplier, supplier_id) if supplier_id else None
     if supplier is None:
         raise ServiceError(_l("Choose a supplier."), "supplier_id")
-    contract_number = _clean(contract_number) or None
+    contract_number = clean(contract_number) or None
     if source is PurchaseSource.PURCHASE and not contract_number:
         raise ServiceError(_l("A purchase needs its contract number."), "contract_number")
     if contract_number and db.session.scalar(
@@ -419,7 +273,7 @@ def create_purchase(
         supplier=supplier,
         contract_number=contract_number,
         ordered_on=ordered_on,
-        notes=_clean(notes),
+        notes=clean(notes),
         created_by_id=actor.id if actor else None,
     )
     db.session.add(purchase)
@@ -431,7 +285,7 @@ def create_purchase(
                 grade_id=line.grade_id,
                 quantity=line.quantity,
                 unit_price=line.unit_price,
-                description=_clean(line.description),
+                description=clean(line.description),
                 agreed_price=check.agreed,
                 median_price=check.median,
                 above_agreed=check.above_agreed,
@@ -465,20 +319,18 @@ def receive_batch(
     """A batch arrives against a purchase line: the lot is recorded and its pieces enter the
     ledger in quarantine. Receiving more than the line has outstanding needs a reason; a
     price-flagged line puts its flag into the receipt's ledger reason."""
-    from ledger import services as ledger
-
     if isinstance(pieces, bool) or not isinstance(pieces, int) or pieces < 1:
         raise ServiceError(_l("The quantity must be at least 1."), "pieces")
     if not isinstance(received_on, date):
         raise ServiceError(_l("Give the date."), "received_on")
-    if received_on > ledger.local_today():
+    if received_on > local_today():
         raise ServiceError(_l("A receipt cannot be dated in the future."), "received_on")
     if production_date and production_date > received_on:
         raise ServiceError(
             _l("The production date cannot be after the receipt date."), "production_date"
         )
     over = pieces - line.pieces_outstanding
-    over_receipt_reason = _clean(over_receipt_reason)
+    over_receipt_reason = clean(over_receipt_reason)
     if over > 0 and not over_receipt_reason:
         raise ServiceError(
             _l(
@@ -493,8 +345,8 @@ def receive_batch(
         origin = LotOrigin(origin)
     except ValueError:
         raise ServiceError(_l("Choose the origin."), "origin") from None
-    product = product_for(line.grade, maker, model, pieces_per_box)
-    lot = create_lot(
+    product = catalog.product_for(line.grade, maker, model, pieces_per_box)
+    lot = catalog.create_lot(
         product,
         lot_number,
         pieces,
@@ -514,13 +366,11 @@ def receive_batch(
         reasons.append(lot.price_flag)
     if lot.over_receipt_reason:
         reasons.append(f"超量到货 Over-receipt (+{over}): {over_receipt_reason}")
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    occurred = datetime.combine(received_on, time(12, 0), tzinfo=zone)
     ledger.receive(
         lot,
         actor,
         reason="\n".join(reasons),
-        occurred_at=min(occurred, datetime.now(zone)),
+        occurred_at=min(at_local(received_on, 12), local_now()),
     )
     db.session.flush()
     return lot

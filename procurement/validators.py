@@ -2,8 +2,8 @@
 
 What lives here:
 
-* `Message`: a text in Simplified Chinese and English. Every problem these validators report is a
-  `Message`, so a form can show it in the page's language and the quality checklist can keep both.
+* Every problem these validators report is a `core.text.Message` (Simplified Chinese and
+  English), so a form can show it in the page's language and the quality checklist can keep both.
 * Unified social credit codes (统一社会信用代码, GB 32100-2015): `check_uscc`, `uscc_problem`,
   `uscc_error`.
 * Medical device registration numbers in the 2014 format (`粤械注准20202140096`):
@@ -34,10 +34,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from core.text import Message
+
 __all__ = [
     "PROVINCE_ABBREVIATIONS",
     "USCC_CHARSET",
-    "Message",
     "NumberFormatError",
     "ProductionLicenceNumber",
     "RegistrationNumber",
@@ -52,21 +53,6 @@ __all__ = [
     "uscc_error",
     "uscc_problem",
 ]
-
-
-@dataclass(frozen=True)
-class Message:
-    """One text in both languages of the interface."""
-
-    zh: str
-    en: str
-
-    def in_lang(self, lang: str | None) -> str:
-        """The text for a locale such as "zh", "zh_Hans_CN", "en" or "en_GB" (default Chinese)."""
-        return self.en if lang and str(lang).lower().startswith("en") else self.zh
-
-    def __str__(self) -> str:
-        return self.zh
 
 
 class NumberFormatError(ValueError):

@@ -18,8 +18,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from accounts.guards import roles_required, signed_in
 from accounts.models import Role
+from catalog import services as catalog
+from catalog.models import Grade, Lot
+from core.clock import local_today
 from core.errors import ServiceError
 from core.forms import error_onto
+from core.i18n import in_language
 from core.nav import NavItem
 from core.request_args import date_arg, int_arg, page_arg
 from core.waiting import Waiting
@@ -46,8 +50,6 @@ from .forms import (
 from .models import (
     AgreedPrice,
     Certificate,
-    Grade,
-    Lot,
     Purchase,
     PurchaseLine,
     PurchaseSource,
@@ -74,7 +76,7 @@ def procurement_helpers():
 
 def measure_label(key: str) -> str:
     try:
-        return services.in_language(MEASURE_LABELS[Measure(key)])
+        return in_language(MEASURE_LABELS[Measure(key)])
     except ValueError:
         return key
 
@@ -149,7 +151,7 @@ def supplier(supplier_id: int):
         supplier=found,
         purchases=purchases,
         certificates=found.certificates,
-        today=ledger.local_today(),
+        today=local_today(),
     )
 
 
@@ -187,7 +189,7 @@ def purchases():
 
 
 def _grades() -> list[Grade]:
-    return services.active_grades()
+    return catalog.active_grades()
 
 
 @bp.route("/purchases/new", methods=["GET", "POST"])
@@ -195,7 +197,7 @@ def _grades() -> list[Grade]:
 def new_purchase():
     form = PurchaseForm()
     if request.method == "GET":
-        form.ordered_on.data = ledger.local_today()
+        form.ordered_on.data = local_today()
         if int_arg("supplier"):
             form.supplier_id.data = int_arg("supplier")
     form.set_choices(queries.all_suppliers(), _grades())
@@ -256,7 +258,7 @@ def receive(line_id: int):
     line = db.get_or_404(PurchaseLine, line_id)
     form = ReceiveForm()
     if request.method == "GET":
-        form.received_on.data = ledger.local_today()
+        form.received_on.data = local_today()
         form.pieces.data = line.pieces_outstanding or None
         if line.purchase.source is PurchaseSource.DONATION:
             form.origin.data = "donation"
@@ -332,7 +334,7 @@ def batches():
         grades=db.session.scalars(sa.select(Grade).order_by(Grade.id)).all(),
         suppliers=queries.all_suppliers(),
         buckets=[Bucket.QUARANTINE, Bucket.AVAILABLE, Bucket.ON_HOLD, Bucket.REJECTED],
-        today=ledger.local_today(),
+        today=local_today(),
     )
 
 
@@ -357,7 +359,7 @@ def _render_batch(lot: Lot, status: int = 200, **forms):
             checklist=checklist,
             balances=balances,
             entries=ledger_queries.lot_entries(lot.id),
-            today=ledger.local_today(),
+            today=local_today(),
             attach_form=attach_form,
             candidates=candidates,
             confirm_form=confirm_form,
@@ -608,7 +610,7 @@ def prices():
     grades = _grades()
     form.grade_id.choices = [(g.id, g.name) for g in grades]
     if request.method == "GET":
-        form.valid_from.data = ledger.local_today()
+        form.valid_from.data = local_today()
     if form.validate_on_submit():
         grade = db.session.get(Grade, form.grade_id.data)
         try:
@@ -625,7 +627,7 @@ def prices():
                 "success",
             )
             return redirect(url_for("procurement.prices"))
-    today = ledger.local_today()
+    today = local_today()
     history = db.session.scalars(
         sa.select(AgreedPrice).order_by(AgreedPrice.grade_id, AgreedPrice.valid_from.desc())
     ).all()

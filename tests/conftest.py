@@ -180,7 +180,7 @@ def signed_in(client, auth, make_user):
 @pytest.fixture
 def make_recipient(app):
     """make_recipient(name=None, category="hospital", **fields) -> the new recipient's id."""
-    from allocation.models import Recipient
+    from recipients.models import Recipient
 
     counter = iter(range(1, 10_000))
 
@@ -203,9 +203,9 @@ def make_lot(app):
     The lot is received into the ledger (quarantine) and, unless `released=False`, released
     (available). The grade is created when missing (tests start with empty tables).
     """
+    from catalog import services as catalog
+    from catalog.models import MASK_GRADES
     from ledger import services as ledger
-    from procurement import services as catalog
-    from procurement.models import MASK_GRADES
 
     counter = iter(range(1, 10_000))
 
@@ -255,7 +255,7 @@ def make_round(app):
     from datetime import date
 
     from allocation import services as allocation
-    from procurement import services as catalog
+    from catalog import services as catalog
 
     counter = iter(range(1, 10_000))
 

@@ -8,8 +8,9 @@ from openpyxl import Workbook, load_workbook
 
 from accounts.models import Role
 from allocation.forms import DeliveryForm, PolicyForm, RecipientForm, RequestForm
-from allocation.models import Plan, PlanStatus, Recipient, Round
+from allocation.models import Plan, PlanStatus, Round
 from extensions import db
+from recipients.models import Recipient
 
 
 def test_recipient_form_validation(app):

@@ -8,11 +8,13 @@ import sqlalchemy as sa
 
 from accounts.models import Role, User
 from allocation import plans, services
-from allocation.models import Plan, PlanStatus, Recipient, Round, RoundStatus
+from allocation.models import Plan, PlanStatus, Round, RoundStatus
 from core.errors import ServiceError
 from extensions import db
 from ledger import services as ledger
 from ledger.models import Bucket
+from recipients import services as register
+from recipients.models import Recipient
 
 
 @pytest.fixture
@@ -278,10 +280,10 @@ def test_tier_change_needs_a_reason_and_is_recorded(app, make_recipient, people)
         unit = db.session.get(Recipient, unit_id)
         assert unit.tier == 2
         with pytest.raises(ServiceError):
-            services.change_tier(unit, 1, " ", people["alloc"])
-        services.change_tier(unit, 1, "承担隔离点转运", people["alloc"])
+            register.change_tier(unit, 1, " ", people["alloc"])
+        register.change_tier(unit, 1, "承担隔离点转运", people["alloc"])
         db.session.commit()
-        [change] = services.tier_changes(unit_id)
+        [change] = register.tier_changes(unit_id)
         assert (change.old_tier, change.new_tier, change.changed_by_id) == (2, 1, people["alloc"])
         assert db.session.get(Recipient, unit_id).tier == 1
 

@@ -16,11 +16,11 @@ from allocation import plans
 from allocation.models import Plan, Round
 from audit import documents
 from audit.models import DocumentDownload, PlanDocument, ReportDocument, ReportDownload
+from catalog.models import Lot
 from extensions import db
 from ledger.models import LedgerEntry
 from ledger.queries import lot_recipients
 from procurement import certificates
-from procurement.models import Lot
 
 from .conftest import tampering
 
@@ -188,8 +188,8 @@ def test_verification_by_typed_content_hash(app, client, signed_in, issued_plan)
 
 
 def test_a_plan_pdf_stays_genuine_when_a_unit_is_renamed(app, client, signed_in, issued_plan):
-    from allocation import services
-    from allocation.models import Recipient
+    from recipients import services
+    from recipients.models import Recipient
 
     signed_in(Role.AUDITOR)
     pdf = _download(client, issued_plan["id"])
@@ -249,7 +249,7 @@ def test_line_columns_are_as_wide_as_their_widest_value_up_to_a_limit():
 
 
 def test_daily_report_page_and_pdf(app, client, signed_in, issued_plan, tmp_path):
-    from ledger.services import local_today
+    from core.clock import local_today
 
     signed_in(Role.AUDITOR)
     with app.app_context():
@@ -271,7 +271,7 @@ def test_recall_report_names_everyone_who_received_the_lot(
     app, client, signed_in, issued_plan, tmp_path
 ):
     signed_in(Role.AUDITOR)
-    from procurement.models import Lot
+    from catalog.models import Lot
 
     with app.app_context():
         lot = db.session.scalar(sa.select(Lot).where(Lot.lot_number == "LOT-甲-001"))
@@ -291,7 +291,7 @@ def _lot_id(app, number="LOT-甲-001") -> int:
 def test_report_pdfs_are_stored_once_and_every_download_recorded(
     app, client, signed_in, issued_plan
 ):
-    from ledger.services import local_today
+    from core.clock import local_today
 
     signed_in(Role.AUDITOR, username="shen")
     with app.app_context():
@@ -311,7 +311,7 @@ def test_report_pdfs_are_stored_once_and_every_download_recorded(
 
 
 def test_report_pdfs_are_verified_like_plans(app, client, signed_in, issued_plan):
-    from ledger.services import local_today
+    from core.clock import local_today
 
     signed_in(Role.AUDITOR)
     with app.app_context():
@@ -405,8 +405,8 @@ def test_a_lot_number_cannot_restyle_the_recall_pdf(
 def test_a_recall_report_stays_genuine_when_a_unit_is_renamed(
     app, client, signed_in, issued_plan, tmp_path
 ):
-    from allocation import services
-    from allocation.models import Recipient
+    from recipients import services
+    from recipients.models import Recipient
 
     signed_in(Role.AUDITOR)
     lot_id = _lot_id(app)
@@ -430,8 +430,8 @@ def test_a_daily_report_is_not_genuine_once_an_earlier_entry_is_changed(
     another lot of the same grade changes no figure, but breaks the chain the report rests on."""
     from datetime import timedelta
 
+    from core.clock import local_today
     from ledger import services as ledger
-    from ledger.services import local_today
 
     first = make_lot("surgical", 1000)
     other = make_lot("surgical", 500)
@@ -457,7 +457,7 @@ def test_a_daily_report_is_not_genuine_once_an_earlier_entry_is_changed(
 def test_daily_report_pdfs_only_for_days_the_ledger_covers(app, client, signed_in, make_lot):
     from datetime import timedelta
 
-    from ledger.services import local_today
+    from core.clock import local_today
 
     make_lot("surgical", 100)
     signed_in(Role.AUDITOR)

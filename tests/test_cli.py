@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from accounts.models import Role, User
-from core.demo import DEMO_PASSWORD, DEMO_USERS
+from demo.seed import DEMO_PASSWORD, DEMO_USERS
 from extensions import db
 
 

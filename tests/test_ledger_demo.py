@@ -4,14 +4,15 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from accounts.models import Role
-from allocation.models import Recipient
-from core.demo import seed_demo
+from catalog.models import MASK_GRADES, Grade, Lot
+from core.clock import local_today
+from demo.seed import seed_demo
 from extensions import db
 from ledger import queries
 from ledger import services as ledger
 from ledger.models import Bucket, EntryKind, LedgerEntry
 from ledger.verify import verify
-from procurement.models import MASK_GRADES, Grade, Lot
+from recipients.models import Recipient
 
 LEDGER_REVISION = "69bd767a5a2f"
 
@@ -37,7 +38,7 @@ def test_the_demo_shows_every_status(app):
     with app.app_context():
         seed_demo()
         db.session.commit()
-        today = ledger.local_today()
+        today = local_today()
         buckets = set(
             db.session.scalars(
                 sa.select(sa.distinct(LedgerEntry.to_bucket)).where(

@@ -8,10 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from accounts.models import Role
+from catalog.models import Grade
+from core.clock import local_today
 from extensions import db
 from ledger import services as ledger
 from ledger.models import Bucket, LedgerEntry
-from procurement.models import Grade
 
 from .conftest import PASSWORD, tampering
 
@@ -31,7 +32,7 @@ def english(client):
 def city(app, make_lot, make_recipient):
     """Two lots, one partly issued to two units; ids by name."""
     with app.app_context():
-        today = ledger.local_today()
+        today = local_today()
     ids = {
         "surgical": make_lot(qty=1000, lot_number="WJ2020020301"),
         "kn95": make_lot(
@@ -220,7 +221,7 @@ def test_admin_adds_and_edits_a_grade(app, signed_in):
 
 def test_home_page_says_what_is_waiting(app, signed_in, make_lot, make_recipient):
     with app.app_context():
-        today = ledger.local_today()
+        today = local_today()
     make_lot(qty=10, expiry_date=today - timedelta(days=2), lot_number="EXPIRED")
     make_lot(qty=10, expiry_date=today + timedelta(days=5), lot_number="SOON")
     held = make_lot(qty=10, lot_number="HELD")
@@ -238,7 +239,7 @@ def test_home_page_says_what_is_waiting(app, signed_in, make_lot, make_recipient
 
 def test_inspector_writes_off_expired_stock_from_the_stock_page(app, signed_in, make_lot):
     with app.app_context():
-        today = ledger.local_today()
+        today = local_today()
     lot_id = make_lot(qty=10, expiry_date=today - timedelta(days=2), lot_number="EXPIRED")
     client = english(signed_in(Role.INSPECTOR))
     assert "Write off expired stock" in text(client.get("/stock"))

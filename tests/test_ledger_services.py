@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Role, User
-from allocation.models import Recipient
+from catalog.models import Lot
 from core.db import now_utc
 from core.errors import ServiceError
 from extensions import db
@@ -15,7 +15,7 @@ from ledger import services as ledger
 from ledger.models import AppendOnlyError, Balance, Bucket, EntryKind, LedgerEntry, LedgerHead
 from ledger.services import Document
 from ledger.verify import verify
-from procurement.models import Lot
+from recipients.models import Recipient
 
 
 def stock(lot_id: int) -> dict:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from accounts import services as accounts
 from accounts.models import Role
+from catalog import services as catalog
 from core.errors import ServiceError
 from extensions import db
 from ledger import services as ledger
@@ -54,10 +55,10 @@ def _users():
 
 
 def _grade(code="surgical"):
-    from procurement.models import MASK_GRADES
+    from catalog.models import MASK_GRADES
 
     known = {c: rest for c, *rest in MASK_GRADES}
-    return services.find_grade(code) or services.create_grade(code, *known[code])
+    return catalog.find_grade(code) or catalog.create_grade(code, *known[code])
 
 
 def _batch(actor=None, certificates=True, pieces=1000, price="0.95", lot_number="WJ-001"):
@@ -463,7 +464,7 @@ def test_import_page_lists_the_problems(app, signed_in, client):
 
 
 def test_the_demo_has_batches_in_every_state_of_the_gate(app, signed_in):
-    from core.demo import seed_demo
+    from demo.seed import seed_demo
     from procurement import queries
 
     with app.test_request_context():

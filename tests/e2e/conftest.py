@@ -14,7 +14,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
-from core.demo import seed_demo
+from demo.seed import seed_demo
 from extensions import db
 
 CHROMIUM = os.environ.get("BAOGONG_CHROMIUM", "/usr/bin/chromium")

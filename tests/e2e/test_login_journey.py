@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from core.demo import DEMO_PASSWORD
+from demo.seed import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""Home page and language switch."""
+"""The home page (what waits for each of a person's roles) and the language switch."""
 
 from datetime import timedelta
 
@@ -10,16 +10,15 @@ from flask_login import current_user
 from accounts.guards import public, signed_in
 from accounts.models import FAILED_OUTCOMES, LoginAttempt, Role, User
 from core.db import now_utc
+from core.forms import LanguageForm
+from core.nav import NavItem
+from core.urls import safe_next
+from core.waiting import Waiting, providers_for
 from extensions import db
 
-from .forms import LanguageForm
-from .nav import NavItem
-from .urls import safe_next
-from .waiting import Waiting, providers_for
+bp = Blueprint("home", __name__)
 
-bp = Blueprint("core", __name__)
-
-NAV = [NavItem("core.home", _l("Home"))]
+NAV = [NavItem("home.home", _l("Home"))]
 
 
 @bp.route("/")
@@ -31,14 +30,14 @@ def home():
         for provider in providers_for(role):
             items.extend(provider())
         sections.append((role, items))
-    return render_template("core/home.html", sections=sections)
+    return render_template("home/home.html", sections=sections)
 
 
 @bp.route("/language", methods=["POST"])
 @public
 def set_language():
     form = LanguageForm()
-    target = safe_next(form.next.data) or url_for("core.home")
+    target = safe_next(form.next.data) or url_for("home.home")
     if form.validate_on_submit():
         lang = request.form.get("lang")
         if lang in current_app.config["LANGUAGES"]:

@@ -6,21 +6,20 @@ lots waiting, and the trace pages have something to trace. Dates are relative to
 demo never ages: a lot "expiring in 18 days" stays so whenever the demo is seeded.
 """
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from accounts.services import find_user
-from allocation.demo import recipient, seed_recipients
+from catalog import services as catalog
+from catalog.models import MASK_GRADES, Grade, Lot, LotOrigin
+from core.clock import at_local, local_now, local_today
 from extensions import db
-from procurement import services as catalog
-from procurement.models import MASK_GRADES, Grade, Lot, LotOrigin
+from ledger import services
+from ledger.models import Bucket, LedgerEntry
+from ledger.services import Document
 
-from . import services
-from .models import Bucket, LedgerEntry
-from .services import Document
+from .recipients import recipient, seed_recipients
 
 MEDICAL = LotOrigin.DOMESTIC_MEDICAL
 NON_MEDICAL = LotOrigin.DOMESTIC_NON_MEDICAL
@@ -108,8 +107,7 @@ class _Story:
     """Forty days of a city's mask supply, told through the services."""
 
     def __init__(self) -> None:
-        self.zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-        self.today = datetime.now(self.zone).date()
+        self.today = local_today()
         self.procurement = find_user("procurement")
         self.inspector = find_user("inspector")
         self.allocator = find_user("allocator")
@@ -118,8 +116,7 @@ class _Story:
     def at(self, days_ago: int, hour: int, minute: int = 0) -> datetime:
         """A local time some days ago, never later than now."""
         day = self.today - timedelta(days=days_ago)
-        moment = datetime.combine(day, time(hour, minute), tzinfo=self.zone)
-        return min(moment, datetime.now(self.zone) - timedelta(minutes=1))
+        return min(at_local(day, hour, minute), local_now() - timedelta(minutes=1))
 
     def day(self, days_ago: int) -> date:
         return self.today - timedelta(days=days_ago)

@@ -9,20 +9,19 @@ supplier exists.
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from accounts.services import find_user
+from catalog import services as catalog
+from core.clock import at_local, local_now, local_today
 from extensions import db
-
-from . import certificates as certs
-from . import inspection, services
-from .models import Supplier
-from .validators import uscc_check_char
+from procurement import certificates as certs
+from procurement import inspection, services
+from procurement.models import Supplier
+from procurement.validators import uscc_check_char
 
 
 def uscc(first17: str) -> str:
@@ -106,7 +105,6 @@ def _pdf(label: str) -> bytes:
 @dataclass
 class _Demo:
     today: date
-    zone: ZoneInfo
     procurement: object
     inspector: object
     suppliers: dict[str, Supplier] = field(default_factory=dict)
@@ -115,11 +113,10 @@ class _Demo:
         return self.today - timedelta(days=days_ago)
 
     def at(self, days_ago: int, hour: int) -> datetime:
-        moment = datetime.combine(self.day(days_ago), time(hour), tzinfo=self.zone)
-        return min(moment, datetime.now(self.zone) - timedelta(minutes=1))
+        return min(at_local(self.day(days_ago), hour), local_now() - timedelta(minutes=1))
 
     def purchase(self, supplier, source, contract, days_ago, lines):
-        grade_ids = {code: services.find_grade(code).id for code, *_ in lines}
+        grade_ids = {code: catalog.find_grade(code).id for code, *_ in lines}
         return services.create_purchase(
             source,
             self.suppliers[supplier].id,
@@ -203,10 +200,8 @@ def seed() -> list[str]:
     """Create the demo procurement if there are no suppliers yet; returns what was created."""
     if db.session.scalar(sa.select(sa.func.count(Supplier.id))):
         return []
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
     demo = _Demo(
-        today=datetime.now(zone).date(),
-        zone=zone,
+        today=local_today(),
         procurement=find_user("procurement"),
         inspector=find_user("inspector"),
     )
@@ -217,7 +212,7 @@ def seed() -> list[str]:
     admin = find_user("admin")
     for code, price in AGREED.items():
         services.set_agreed_price(
-            services.find_grade(code),
+            catalog.find_grade(code),
             Decimal(price),
             demo.day(60),
             "市疫情防控指挥部物资保障组通知（2020）第 3 号",

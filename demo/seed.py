@@ -6,10 +6,11 @@ from flask.cli import with_appcontext
 
 from accounts import services as accounts
 from accounts.models import Role, User
-from allocation.demo import seed_rounds
 from extensions import db
-from ledger.demo import seed as seed_ledger
-from procurement.demo import seed as seed_procurement
+
+from .procurement import seed as seed_procurement
+from .rounds import seed_rounds
+from .stock import seed as seed_stock
 
 DEMO_PASSWORD = "baogong-demo"
 
@@ -46,7 +47,7 @@ def seed_demo() -> list[str]:
             accounts.create_user(role.value, display_name, DEMO_PASSWORD, [role], is_demo=True)
             created.append(f"user {role.value}")
     db.session.flush()
-    created.extend(seed_ledger())
+    created.extend(seed_stock())
     created.extend(seed_procurement())
     created.extend(seed_rounds(_user_id(Role.ALLOCATOR), _user_id(Role.APPROVER)))
     return created

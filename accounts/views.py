@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 
-from core.errors import ServiceError
 from core.nav import NavItem
+from core.transaction import run_service
 from core.urls import safe_next
 from extensions import db
 
@@ -100,18 +100,15 @@ def logout():
 @signed_in
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_own_password(
-                current_user, form.current_password.data, form.password.data
-            )
-        except ServiceError as error:
-            form[error.field].errors.append(error.message)
-        else:
-            db.session.commit()
-            login_user(current_user)  # the session id changed with the password
-            flash(_("Your password has been changed."), "success")
-            return redirect(url_for("home.home"))
+    if form.validate_on_submit() and run_service(
+        lambda: services.change_own_password(
+            current_user, form.current_password.data, form.password.data
+        ),
+        form,
+    ):
+        login_user(current_user)  # the session id changed with the password
+        flash(_("Your password has been changed."), "success")
+        return redirect(url_for("home.home"))
     return render_template("accounts/change_password.html", form=form)
 
 
@@ -148,18 +145,18 @@ def users():
 def new_user():
     form = NewUserForm()
     if form.validate_on_submit():
-        try:
-            user = services.create_user(
+        done = run_service(
+            lambda: services.create_user(
                 form.username.data,
                 form.display_name.data,
                 form.password.data,
                 form.roles.data,
                 actor=current_user,
-            )
-        except ServiceError as error:
-            (form[error.field] if error.field else form.username).errors.append(error.message)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if done:
+            user = done.value
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("accounts.edit_user", user_id=user.id))
     return render_template("accounts/new_user.html", form=form)
@@ -172,15 +169,12 @@ def edit_user(user_id: int):
     form = UserForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.roles.data = [role.value for role in user.sorted_roles]
-    if form.validate_on_submit():
-        try:
-            services.update_user(user, form.display_name.data, form.roles.data, current_user)
-        except ServiceError as error:
-            form.roles.errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Changes to %(name)s saved.", name=user.username), "success")
-            return redirect(url_for("accounts.edit_user", user_id=user.id))
+    if form.validate_on_submit() and run_service(
+        lambda: services.update_user(user, form.display_name.data, form.roles.data, current_user),
+        form,
+    ):
+        flash(_("Changes to %(name)s saved.", name=user.username), "success")
+        return redirect(url_for("accounts.edit_user", user_id=user.id))
     events = db.session.scalars(
         sa.select(AccountEvent)
         .where(AccountEvent.user_id == user.id)
@@ -202,9 +196,9 @@ def edit_user(user_id: int):
 def reset_password(user_id: int):
     user = _get_user(user_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        services.reset_password(user, form.password.data, current_user)
-        db.session.commit()
+    if form.validate_on_submit() and run_service(
+        lambda: services.reset_password(user, form.password.data, current_user), form
+    ):
         flash(
             _(
                 "Password of %(name)s reset. Tell them the new password in person.",
@@ -226,12 +220,7 @@ def set_active(user_id: int):
     form = ActiveForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.set_active(user, form.active.data, current_user)
-    except ServiceError as error:
-        flash(str(error.message), "error")
-    else:
-        db.session.commit()
+    if run_service(lambda: services.set_active(user, form.active.data, current_user)):
         if user.active:
             flash(_("%(name)s can sign in again.", name=user.username), "success")
         else:

@@ -10,11 +10,10 @@ from accounts.guards import roles_required, signed_in
 from accounts.models import Role
 from catalog.models import Grade
 from core.clock import local_today
-from core.errors import ServiceError
-from core.forms import error_onto
 from core.i18n import is_english
 from core.nav import NavItem
 from core.request_args import int_arg
+from core.transaction import run_service
 from core.waiting import Waiting
 from extensions import db
 from ledger import services as ledger
@@ -87,19 +86,18 @@ def recipients():
 def new_recipient():
     form = RecipientForm()
     if form.validate_on_submit():
-        try:
-            unit = register.create_recipient(
+        done = run_service(
+            lambda: register.create_recipient(
                 form.name.data,
                 form.category.data,
                 district=form.district.data,
                 contact=form.contact.data,
                 headcount_or_beds=form.headcount_or_beds.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if done:
+            unit = done.value
             flash(
                 _("%(name)s registered in %(tier)s.", name=unit.name, tier=unit.tier_label),
                 "success",
@@ -142,23 +140,19 @@ def edit_recipient(recipient_id: int):
     form = RecipientForm(obj=unit if request.method == "GET" else None)
     if request.method == "GET":
         form.category.data = unit.category.value
-    if form.validate_on_submit():
-        try:
-            register.update_recipient(
-                unit,
-                form.name.data,
-                form.category.data,
-                district=form.district.data,
-                contact=form.contact.data,
-                headcount_or_beds=form.headcount_or_beds.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s saved.", name=unit.name), "success")
-            return redirect(url_for("allocation.recipient", recipient_id=unit.id))
+    if form.validate_on_submit() and run_service(
+        lambda: register.update_recipient(
+            unit,
+            form.name.data,
+            form.category.data,
+            district=form.district.data,
+            contact=form.contact.data,
+            headcount_or_beds=form.headcount_or_beds.data,
+        ),
+        form,
+    ):
+        flash(_("%(name)s saved.", name=unit.name), "success")
+        return redirect(url_for("allocation.recipient", recipient_id=unit.id))
     return render_template("allocation/recipient_form.html", form=form, recipient=unit)
 
 
@@ -167,18 +161,12 @@ def edit_recipient(recipient_id: int):
 def change_tier(recipient_id: int):
     unit = db.get_or_404(Recipient, recipient_id)
     form = TierForm()
-    if form.validate_on_submit():
-        try:
-            register.change_tier(unit, form.tier.data, form.reason.data, current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("%(name)s is now in %(tier)s.", name=unit.name, tier=unit.tier_label), "success"
-            )
-            return redirect(url_for("allocation.recipient", recipient_id=unit.id))
+    if form.validate_on_submit() and run_service(
+        lambda: register.change_tier(unit, form.tier.data, form.reason.data, current_user),
+        form,
+    ):
+        flash(_("%(name)s is now in %(tier)s.", name=unit.name, tier=unit.tier_label), "success")
+        return redirect(url_for("allocation.recipient", recipient_id=unit.id))
     return _render_recipient(unit, tier_form=form, status=400)
 
 
@@ -186,9 +174,9 @@ def change_tier(recipient_id: int):
 @roles_required(ALLOCATOR)
 def set_active(recipient_id: int):
     unit = db.get_or_404(Recipient, recipient_id)
-    if ActiveForm().validate_on_submit():
-        register.set_recipient_active(unit, not unit.active)
-        db.session.commit()
+    if ActiveForm().validate_on_submit() and run_service(
+        lambda: register.set_recipient_active(unit, not unit.active)
+    ):
         if unit.active:
             flash(_("%(name)s is active again.", name=unit.name), "success")
         else:
@@ -219,15 +207,14 @@ def new_round():
     if request.method == "GET":
         form.round_date.data = local_today()
     if form.validate_on_submit():
-        try:
-            found = services.create_round(
+        done = run_service(
+            lambda: services.create_round(
                 form.name.data, form.round_date.data, current_user, form.note.data
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if done:
+            found = done.value
             flash(
                 _("Round %(name)s created: add or import its requests.", name=found.name), "success"
             )
@@ -290,23 +277,14 @@ def add_request(round_id: int):
     found = db.get_or_404(Round, round_id)
     form = _request_form(request.form)
     if form.validate_on_submit():
-        try:
-            services.add_request(
-                found,
-                services.RequestInput(
-                    form.recipient.data,
-                    form.grade.data,
-                    form.quantity.data,
-                    form.minimum.data or 0,
-                    form.note.data,
-                ),
-                current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
+        item = services.RequestInput(
+            form.recipient.data,
+            form.grade.data,
+            form.quantity.data,
+            form.minimum.data or 0,
+            form.note.data,
+        )
+        if run_service(lambda: services.add_request(found, item, current_user), form):
             flash(_("Request added."), "success")
             return redirect(url_for("allocation.round", round_id=found.id) + "#requests")
     return _render_round(found, request_form=form, status=400)
@@ -318,15 +296,10 @@ def withdraw_request(round_id: int, request_id: int):
     found = db.get_or_404(AllocationRequest, request_id)
     if found.round_id != round_id:
         return redirect(url_for("allocation.round", round_id=round_id))
-    if ActiveForm().validate_on_submit():
-        try:
-            services.withdraw_request(found, current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            flash(_("Request of %(name)s withdrawn.", name=found.recipient.name), "success")
+    if ActiveForm().validate_on_submit() and run_service(
+        lambda: services.withdraw_request(found, current_user)
+    ):
+        flash(_("Request of %(name)s withdrawn.", name=found.recipient.name), "success")
     return redirect(url_for("allocation.round", round_id=round_id) + "#requests")
 
 
@@ -338,20 +311,15 @@ def import_requests(round_id: int):
     errors = []
     if form.validate_on_submit():
         upload = form.file.data
-        try:
-            added = importing.import_requests(
+        done = run_service(
+            lambda: importing.import_requests(
                 found, upload.filename or "", upload.read(), current_user
-            )
-        except importing.ImportRejected as error:
-            db.session.rollback()
-            errors = error.errors
-            form.form_errors.append(error.message)
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(count)s requests imported.", count=len(added)), "success")
+            ),
+            form,
+        )
+        errors = getattr(done.error, "errors", [])
+        if done:
+            flash(_("%(count)s requests imported.", count=len(done.value)), "success")
             return redirect(url_for("allocation.round", round_id=found.id) + "#requests")
     return _render_round(found, import_form=form, import_errors=errors, status=400)
 
@@ -398,8 +366,8 @@ def policy():
                 }
             )
     elif form.validate_on_submit():
-        try:
-            services.save_policy(
+        done = run_service(
+            lambda: services.save_policy(
                 [
                     services.GradeRule(
                         entry.form.grade.data,
@@ -412,12 +380,10 @@ def policy():
                 form.whole_boxes.data,
                 current_user,
                 form.note.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if done:
             flash(_("A new policy version is in force; plans run from now on use it."), "success")
             return redirect(url_for("allocation.policy"))
     names = {g.code: g for g in grades}
@@ -488,13 +454,10 @@ def plan(plan_id: int):
 def new_plan(round_id: int):
     found = db.get_or_404(Round, round_id)
     if PlanActionForm().validate_on_submit():
-        try:
-            created = plans.create_plan(found, current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
+        done = run_service(lambda: plans.create_plan(found, current_user))
+        if not done:
             return redirect(url_for("allocation.round", round_id=found.id))
-        db.session.commit()
+        created = done.value
         flash(
             _(
                 "Plan %(number)s computed: check it and submit it for approval.",
@@ -509,17 +472,11 @@ def new_plan(round_id: int):
 def _act(plan: Plan, action, success: str):
     if not PlanActionForm().validate_on_submit():
         return redirect(url_for("allocation.plan", plan_id=plan.id))
-    try:
-        action()
-    except plans.StalePlan as error:
-        db.session.rollback()
-        return _render_plan(_plan(plan.id), stale=str(error.message), status=409)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("allocation.plan", plan_id=plan.id))
-    db.session.commit()
-    flash(success, "success")
+    done = run_service(action, caller_shows=(plans.StalePlan,))
+    if isinstance(done.error, plans.StalePlan):
+        return _render_plan(_plan(plan.id), stale=str(done.error.message), status=409)
+    if done:
+        flash(success, "success")
     return redirect(url_for("allocation.plan", plan_id=plan.id))
 
 
@@ -562,16 +519,11 @@ def approve_plan(plan_id: int):
 def return_plan(plan_id: int):
     found = _plan(plan_id)
     form = ReturnForm(prefix="return")
-    if form.validate_on_submit():
-        try:
-            plans.return_plan(found, current_user, form.comment.data)
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
-            flash(_("Plan %(number)s returned to the allocator.", number=found.number), "success")
-            return redirect(url_for("allocation.plan", plan_id=found.id))
+    if form.validate_on_submit() and run_service(
+        lambda: plans.return_plan(found, current_user, form.comment.data), form
+    ):
+        flash(_("Plan %(number)s returned to the allocator.", number=found.number), "success")
+        return redirect(url_for("allocation.plan", plan_id=found.id))
     return _render_plan(found, return_form=form, status=400)
 
 
@@ -602,19 +554,14 @@ def issue_plan(plan_id: int):
 def reverse_plan(plan_id: int):
     found = _plan(plan_id)
     form = ReversalForm()
-    if form.validate_on_submit():
-        try:
-            plans.reverse(found, current_user, form.reason.data)
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("Plan %(number)s reversed: its stock is available again.", number=found.number),
-                "success",
-            )
-            return redirect(url_for("allocation.plan", plan_id=found.id))
+    if form.validate_on_submit() and run_service(
+        lambda: plans.reverse(found, current_user, form.reason.data), form
+    ):
+        flash(
+            _("Plan %(number)s reversed: its stock is available again.", number=found.number),
+            "success",
+        )
+        return redirect(url_for("allocation.plan", plan_id=found.id))
     return render_template("allocation/reverse.html", plan=found, form=form)
 
 
@@ -628,24 +575,20 @@ def delivery(plan_id: int, recipient_id: int):
     if request.method == "GET":
         form.received_on.data = local_today()
         form.quantity_received.data = planned
-    if form.validate_on_submit():
-        try:
-            plans.record_delivery(
-                found,
-                unit.id,
-                form.signed_by.data,
-                form.received_on.data,
-                form.quantity_received.data,
-                form.discrepancy.data,
-                current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
-            flash(_("Receipt of %(name)s recorded.", name=unit.name), "success")
-            return redirect(url_for("allocation.plan", plan_id=found.id) + "#recipients")
+    if form.validate_on_submit() and run_service(
+        lambda: plans.record_delivery(
+            found,
+            unit.id,
+            form.signed_by.data,
+            form.received_on.data,
+            form.quantity_received.data,
+            form.discrepancy.data,
+            current_user,
+        ),
+        form,
+    ):
+        flash(_("Receipt of %(name)s recorded.", name=unit.name), "success")
+        return redirect(url_for("allocation.plan", plan_id=found.id) + "#recipients")
     return render_template(
         "allocation/delivery.html",
         plan=found,

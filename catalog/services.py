@@ -36,6 +36,7 @@ def create_grade(
     name_en: str,
     unit_zh: str = "只",
     unit_en: str = "pieces",
+    active: bool = True,
 ) -> Grade:
     code = clean(code).lower()
     if not GRADE_CODE.match(code):
@@ -45,7 +46,7 @@ def create_grade(
         )
     if find_grade(code) is not None:
         raise ServiceError(_l("A grade with the code %(code)s already exists.", code=code), "code")
-    grade = Grade(code=code, active=True)
+    grade = Grade(code=code, active=bool(active))
     _set_grade_fields(grade, standard, name_zh, name_en, unit_zh, unit_en)
     db.session.add(grade)
     db.session.flush()

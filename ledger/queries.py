@@ -2,13 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from math import ceil
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from catalog.models import Grade, Lot, Product
 from core.clock import local_midnight
+from core.pages import Page, paginate
 from extensions import db
 from recipients.models import Recipient
 
@@ -16,36 +16,6 @@ from .models import IN_STOCK, Balance, Bucket, EntryKind, LedgerEntry
 from .services import EXPIRY_BUCKETS
 
 EXPIRY_WARNING_DAYS = 30
-
-
-@dataclass
-class Page:
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-def _paginate(query: sa.Select, page: int, per_page: int, scalars: bool = False) -> Page:
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
-    page = max(1, min(page, max(1, ceil(total / per_page))))
-    limited = query.limit(per_page).offset((page - 1) * per_page)
-    result = db.session.scalars(limited) if scalars else db.session.execute(limited)
-    return Page(list(result.unique() if scalars else result), page, per_page, total or 0)
 
 
 def _pivot() -> sa.Subquery:
@@ -166,7 +136,7 @@ def lot_stock(
                 Product.model.ilike(pattern),
             )
         )
-    result = _paginate(query, page, per_page)
+    result = paginate(query, page, per_page)
     result.items = [
         LotStock(row[0], {b: int(row[i + 1]) for i, b in enumerate(Bucket)}) for row in result.items
     ]
@@ -373,4 +343,4 @@ def entries(
         query = query.where(LedgerEntry.occurred_at >= local_midnight(since))
     if until:
         query = query.where(LedgerEntry.occurred_at < local_midnight(until + timedelta(days=1)))
-    return _paginate(query, page, per_page, scalars=True)
+    return paginate(query, page, per_page, scalars=True)

@@ -13,10 +13,9 @@ from accounts.models import Role
 from catalog import services as catalog
 from catalog.models import Grade, Lot
 from core.clock import local_today
-from core.errors import ServiceError
-from core.forms import error_onto
 from core.nav import NavItem
 from core.request_args import date_arg, int_arg, page_arg
+from core.transaction import run_service
 from core.waiting import Waiting
 from extensions import db
 from recipients.models import Recipient
@@ -118,18 +117,17 @@ def stock():
 def write_off_expired():
     form = WriteOffExpiredForm()
     if form.validate_on_submit():
-        entries = services.write_off_expired(current_user)
-        db.session.commit()
-        if entries:
+        done = run_service(lambda: services.write_off_expired(current_user))
+        if done and done.value:
             flash(
                 ngettext(
                     "%(num)d expired stock entry written off.",
                     "%(num)d expired stock entries written off.",
-                    len(entries),
+                    len(done.value),
                 ),
                 "success",
             )
-        else:
+        elif done:
             flash(_("No expired stock to write off."), "info")
     return redirect(url_for("ledger.stock", status="expired"))
 
@@ -176,29 +174,18 @@ def lot(lot_id: int):
     return _render_lot(_get_lot(lot_id))
 
 
-def _apply(form, action, success: str):
-    """Run a service for a valid form; a ServiceError goes onto the form."""
-    try:
-        action()
-    except ServiceError as error:
-        db.session.rollback()
-        error_onto(form, error)
-        return False
-    db.session.commit()
-    flash(success, "success")
-    return True
-
-
 @bp.route("/lots/<int:lot_id>/hold", methods=["POST"])
 @roles_required(Role.INSPECTOR)
 def hold(lot_id: int):
     lot = _get_lot(lot_id)
     form = HoldForm(prefix="hold")
-    if form.validate_on_submit() and _apply(
-        form,
-        lambda: services.hold(lot, current_user, form.reason.data),
-        _("Lot %(lot)s is on hold: it cannot be allocated or issued.", lot=lot.lot_number),
+    if form.validate_on_submit() and run_service(
+        lambda: services.hold(lot, current_user, form.reason.data), form
     ):
+        flash(
+            _("Lot %(lot)s is on hold: it cannot be allocated or issued.", lot=lot.lot_number),
+            "success",
+        )
         return redirect(url_for("ledger.lot", lot_id=lot.id))
     return _render_lot(lot, hold_form=form)
 
@@ -208,11 +195,16 @@ def hold(lot_id: int):
 def unhold(lot_id: int):
     lot = _get_lot(lot_id)
     form = UnholdForm(prefix="unhold")
-    if form.validate_on_submit() and _apply(
-        form,
-        lambda: services.unhold(lot, current_user, form.reason.data),
-        _("The hold on lot %(lot)s is lifted: its stock is available again.", lot=lot.lot_number),
+    if form.validate_on_submit() and run_service(
+        lambda: services.unhold(lot, current_user, form.reason.data), form
     ):
+        flash(
+            _(
+                "The hold on lot %(lot)s is lifted: its stock is available again.",
+                lot=lot.lot_number,
+            ),
+            "success",
+        )
         return redirect(url_for("ledger.lot", lot_id=lot.id))
     return _render_lot(lot, unhold_form=form)
 
@@ -222,8 +214,7 @@ def unhold(lot_id: int):
 def write_off(lot_id: int):
     lot = _get_lot(lot_id)
     form = WriteOffForm(prefix="writeoff")
-    if form.validate_on_submit() and _apply(
-        form,
+    if form.validate_on_submit() and run_service(
         lambda: services.write_off(
             lot,
             form.quantity.data,
@@ -231,8 +222,9 @@ def write_off(lot_id: int):
             form.reason.data,
             from_bucket=Bucket(form.bucket.data),
         ),
-        _("Written off from lot %(lot)s.", lot=lot.lot_number),
+        form,
     ):
+        flash(_("Written off from lot %(lot)s.", lot=lot.lot_number), "success")
         return redirect(url_for("ledger.lot", lot_id=lot.id))
     return _render_lot(lot, write_off_form=form)
 
@@ -242,11 +234,10 @@ def write_off(lot_id: int):
 def reverse(seq: int):
     entry = db.get_or_404(LedgerEntry, seq)
     form = ReverseForm()
-    if form.validate_on_submit() and _apply(
-        form,
-        lambda: services.reverse(entry, current_user, form.reason.data),
-        _("Entry %(seq)s reversed.", seq=seq),
+    if form.validate_on_submit() and run_service(
+        lambda: services.reverse(entry, current_user, form.reason.data), form
     ):
+        flash(_("Entry %(seq)s reversed.", seq=seq), "success")
         return redirect(url_for("ledger.lot", lot_id=entry.lot_id))
     return render_template("ledger/reverse.html", entry=entry, form=form)
 
@@ -329,23 +320,20 @@ def grades():
 def new_grade():
     form = NewGradeForm()
     if form.validate_on_submit():
-        try:
-            grade = catalog.create_grade(
+        done = run_service(
+            lambda: catalog.create_grade(
                 form.code.data,
                 form.standard.data,
                 form.name_zh.data,
                 form.name_en.data,
                 form.unit_zh.data,
                 form.unit_en.data,
-            )
-            if not form.active.data:
-                grade.active = False
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
-            flash(_("Grade %(name)s added.", name=grade.name), "success")
+                active=form.active.data,
+            ),
+            form,
+        )
+        if done:
+            flash(_("Grade %(name)s added.", name=done.value.name), "success")
             return redirect(url_for("ledger.grades"))
     return render_template("ledger/grade_form.html", form=form, grade=None)
 
@@ -356,8 +344,8 @@ def edit_grade(grade_id: int):
     grade = db.get_or_404(Grade, grade_id)
     form = GradeForm(obj=grade if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            catalog.update_grade(
+        done = run_service(
+            lambda: catalog.update_grade(
                 grade,
                 form.standard.data,
                 form.name_zh.data,
@@ -365,12 +353,10 @@ def edit_grade(grade_id: int):
                 form.unit_zh.data,
                 form.unit_en.data,
                 form.active.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if done:
             flash(_("Grade %(name)s saved.", name=grade.name), "success")
             return redirect(url_for("ledger.grades"))
     return render_template("ledger/grade_form.html", form=form, grade=grade)

@@ -83,9 +83,13 @@ class Problem:
     message: object
 
 
-class ImportRefused(Exception):
+class ImportRefused(ServiceError):
+    """Nothing was imported; `problems` says which row and column is wrong and why."""
+
     def __init__(self, problems: list[Problem]):
-        super().__init__(f"{len(problems)} problems")
+        super().__init__(
+            _l("Nothing was imported: correct the rows below and upload the file again."), "file"
+        )
         self.problems = problems
 
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from catalog.models import Lot, Product
+from core.pages import Page, paginate
 from extensions import db
 from ledger.models import Balance, Bucket
-from ledger.queries import Page, _paginate
 
 from .models import Purchase, PurchaseLine, PurchaseSource, Supplier, SupplierKind, lot_certificates
 
@@ -31,7 +31,7 @@ def suppliers(search: str = "", kind: str = "", page: int = 1) -> Page:
         )
     if kind in {k.value for k in SupplierKind}:
         query = query.where(Supplier.kind == SupplierKind(kind))
-    return _paginate(query, page, PER_PAGE, scalars=True)
+    return paginate(query, page, PER_PAGE, scalars=True)
 
 
 def _received_per_line() -> sa.Subquery:
@@ -82,7 +82,7 @@ def purchases(filters: dict, page: int = 1) -> Page:
         query = query.where(Purchase.ordered_on >= filters["from"])
     if filters.get("to"):
         query = query.where(Purchase.ordered_on <= filters["to"])
-    return _paginate(query, page, PER_PAGE, scalars=True)
+    return paginate(query, page, PER_PAGE, scalars=True)
 
 
 @dataclass
@@ -138,7 +138,7 @@ def batches(filters: dict, page: int = 1) -> Page:
         query = query.where(received >= filters["from"])
     if filters.get("to"):
         query = query.where(received <= filters["to"])
-    result = _paginate(query, page, PER_PAGE, scalars=True)
+    result = paginate(query, page, PER_PAGE, scalars=True)
     ids = [lot.id for lot in result.items]
     stock: dict[int, dict[Bucket, int]] = {i: dict.fromkeys(Bucket, 0) for i in ids}
     for lot_id, bucket, quantity in db.session.execute(

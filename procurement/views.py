@@ -21,11 +21,10 @@ from accounts.models import Role
 from catalog import services as catalog
 from catalog.models import Grade, Lot
 from core.clock import local_today
-from core.errors import ServiceError
-from core.forms import error_onto
 from core.i18n import in_language
 from core.nav import NavItem
 from core.request_args import date_arg, int_arg, page_arg
+from core.transaction import run_service
 from core.waiting import Waiting
 from extensions import db
 from ledger import queries as ledger_queries
@@ -116,8 +115,8 @@ def suppliers():
 def new_supplier():
     form = SupplierForm()
     if form.validate_on_submit():
-        try:
-            supplier = services.create_supplier(
+        done = run_service(
+            lambda: services.create_supplier(
                 form.name.data,
                 form.kind.data,
                 form.uscc.data,
@@ -126,12 +125,11 @@ def new_supplier():
                 form.address.data,
                 form.notes.data,
                 actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if done:
+            supplier = done.value
             flash(_("Supplier %(name)s recorded.", name=supplier.name), "success")
             return redirect(url_for("procurement.supplier", supplier_id=supplier.id))
     return render_template("procurement/supplier_form.html", form=form)
@@ -212,8 +210,8 @@ def new_purchase():
             for line in form.lines
             if not line.form.is_empty
         ]
-        try:
-            purchase = services.create_purchase(
+        done = run_service(
+            lambda: services.create_purchase(
                 form.source.data,
                 form.supplier_id.data,
                 form.ordered_on.data,
@@ -221,12 +219,11 @@ def new_purchase():
                 contract_number=form.contract_number.data,
                 notes=form.notes.data,
                 actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if done:
+            purchase = done.value
             if purchase.flagged:
                 flash(
                     _(
@@ -265,8 +262,8 @@ def receive(line_id: int):
         if line.purchase.supplier.kind is SupplierKind.MAKER:
             form.maker.data = line.purchase.supplier.name
     if form.validate_on_submit():
-        try:
-            lot = services.receive_batch(
+        done = run_service(
+            lambda: services.receive_batch(
                 line,
                 lot_number=form.lot_number.data,
                 maker=form.maker.data,
@@ -280,15 +277,12 @@ def receive(line_id: int):
                 over_receipt_reason=form.over_receipt_reason.data,
                 donated_goods_origin=form.donated_goods_origin.data or None,
                 actor=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            field = {"quantity": "pieces", "pieces_received": "pieces"}.get(
-                error.field, error.field
-            )
-            error_onto(form, ServiceError(error.message, field))
-        else:
-            db.session.commit()
+            ),
+            form,
+            fields={"quantity": "pieces", "pieces_received": "pieces"},
+        )
+        if done:
+            lot = done.value
             flash(
                 _(
                     "Batch %(lot)s received into quarantine. Attach its certificates: an "
@@ -386,16 +380,17 @@ def _certificate_form(lot: Lot | None, supplier: Supplier | None, done_url: str)
     if request.method == "GET":
         form.holder.data = lot.product.maker if lot is not None else supplier.name
     if form.validate_on_submit():
-        try:
+        if supplier is None and lot is not None and lot.purchase_line is not None:
+            supplier_id = lot.purchase_line.purchase.supplier_id
+        else:
+            supplier_id = supplier.id if supplier is not None else None
+
+        def record():
             scan = None
             upload = form.scan.data
             if upload is not None and getattr(upload, "filename", ""):
                 scan = certs.check_scan(upload.read(), upload.filename)
-            if supplier is None and lot is not None and lot.purchase_line is not None:
-                supplier_id = lot.purchase_line.purchase.supplier_id
-            else:
-                supplier_id = supplier.id if supplier is not None else None
-            certificate = certs.create_certificate(
+            return certs.create_certificate(
                 form.kind.data,
                 form.number.data,
                 issuer=form.issuer.data,
@@ -409,11 +404,10 @@ def _certificate_form(lot: Lot | None, supplier: Supplier | None, done_url: str)
                 lots=[lot] if lot is not None else [],
                 actor=current_user,
             )
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
+
+        done = run_service(record, form)
+        if done:
+            certificate = done.value
             flash(
                 _(
                     "%(kind)s %(number)s attached.",
@@ -458,16 +452,9 @@ def attach_certificate(lot_id: int):
         certificate = db.session.get(Certificate, form.certificate_id.data or 0)
         if certificate is None:
             form.certificate_id.errors = [_("Choose a certificate.")]
-        else:
-            try:
-                certs.attach_certificate(certificate, lot)
-            except ServiceError as error:
-                db.session.rollback()
-                error_onto(form, error)
-            else:
-                db.session.commit()
-                flash(_("Certificate attached."), "success")
-                return redirect(url_for("procurement.batch", lot_id=lot.id) + "#checklist")
+        elif run_service(lambda: certs.attach_certificate(certificate, lot), form):
+            flash(_("Certificate attached."), "success")
+            return redirect(url_for("procurement.batch", lot_id=lot.id) + "#checklist")
     return _render_batch(lot, status=400 if request.method == "POST" else 200, attach_form=form)
 
 
@@ -493,16 +480,10 @@ def _decision(lot_id: int, form_cls, prefix: str, key: str, action, success):
     lot = db.get_or_404(Lot, lot_id)
     form = form_cls(prefix=prefix)
     if form.validate_on_submit():
-        try:
-            action(lot, form)
-        except ServiceError as error:
-            db.session.rollback()
-            db.session.refresh(lot)
-            error_onto(form, error)
-        else:
-            db.session.commit()
+        if run_service(lambda: action(lot, form), form):
             flash(success(lot), "success")
             return redirect(url_for("procurement.batch", lot_id=lot.id))
+        db.session.refresh(lot)
     return _render_batch(lot, status=200, **{key: form})
 
 
@@ -565,16 +546,13 @@ def import_batches():
         if upload is None or not getattr(upload, "filename", ""):
             form.file.errors = [_("Choose a file.")]
         else:
-            try:
-                result = importer.import_file(upload.read(), upload.filename, current_user)
-            except importer.ImportRefused as refused:
-                db.session.rollback()
-                problems = refused.problems
-                form.file.errors = [
-                    _("Nothing was imported: correct the rows below and upload the file again.")
-                ]
+            done = run_service(
+                lambda: importer.import_file(upload.read(), upload.filename, current_user), form
+            )
+            if not done:
+                problems = getattr(done.error, "problems", [])
             else:
-                db.session.commit()
+                result = done.value
                 flash(
                     _(
                         "Imported %(purchases)d purchases and %(batches)d batches into quarantine.",
@@ -613,17 +591,15 @@ def prices():
         form.valid_from.data = local_today()
     if form.validate_on_submit():
         grade = db.session.get(Grade, form.grade_id.data)
-        try:
-            row = services.set_agreed_price(
+        done = run_service(
+            lambda: services.set_agreed_price(
                 grade, form.price.data, form.valid_from.data, form.note.data, current_user
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            error_onto(form, error)
-        else:
-            db.session.commit()
+            ),
+            form,
+        )
+        if done:
             flash(
-                _("Agreed price for %(grade)s set.", grade=row.grade.name),
+                _("Agreed price for %(grade)s set.", grade=done.value.grade.name),
                 "success",
             )
             return redirect(url_for("procurement.prices"))

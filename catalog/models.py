@@ -6,16 +6,17 @@ or disinfectant). `Product` is one maker's model of a grade; `Lot` is one batch 
 was received. What happens to a lot afterwards is written in the stock ledger (`ledger/`), never
 on the lot itself.
 
+The words themselves (the mask grade codes, `LotOrigin` and their names in both languages) are
+pure data in `catalog.vocabulary`, so that the quality rules use the same enums.
+
 The catalogue sits below the ledger, procurement and allocation, and imports none of them.
 Procurement adds its own views of a lot when its models load: `lot.purchase_line` (the purchase
 line it was received against), `lot.certificates` and `lot.inspections`.
 """
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
@@ -23,14 +24,8 @@ from core.db import UTCDateTime, enum_type, now_utc
 from core.i18n import is_english
 from extensions import db
 
-# The five mask grades the migration puts in: (code, standard, Chinese name, English name).
-MASK_GRADES = [
-    ("medical_protective", "GB 19083", "医用防护口罩", "Medical protective mask"),
-    ("kn95", "GB 2626", "KN95 防护口罩", "KN95 respirator"),
-    ("surgical", "YY 0469", "医用外科口罩", "Surgical mask"),
-    ("disposable_medical", "YY/T 0969", "一次性使用医用口罩", "Disposable medical mask"),
-    ("daily_protective", "GB/T 32610", "日常防护型口罩", "Daily protective mask"),
-]
+from .vocabulary import MASK_GRADES as MASK_GRADES  # where the rest of the app looks for it
+from .vocabulary import LotOrigin
 
 
 class Grade(db.Model):
@@ -85,25 +80,6 @@ class Product(db.Model):
 
     def __repr__(self) -> str:
         return f"<Product {self.maker} {self.model}>"
-
-
-class LotOrigin(enum.StrEnum):
-    DOMESTIC_MEDICAL = "domestic_medical"
-    DOMESTIC_NON_MEDICAL = "domestic_non_medical"
-    IMPORTED = "imported"
-    DONATION = "donation"
-
-    @property
-    def label(self) -> str:
-        return str(ORIGIN_LABELS[self])
-
-
-ORIGIN_LABELS = {
-    LotOrigin.DOMESTIC_MEDICAL: _l("Domestic, medical"),
-    LotOrigin.DOMESTIC_NON_MEDICAL: _l("Domestic, non-medical"),
-    LotOrigin.IMPORTED: _l("Imported"),
-    LotOrigin.DONATION: _l("Donation"),
-}
 
 
 class Lot(db.Model):

@@ -3,7 +3,7 @@ texts (grade names, solver reasons, checklist messages) rather than translating 
 
 from flask_babel import get_locale
 
-from core.text import Message
+from core.text import Message, set_page_language
 
 
 def is_english() -> bool:
@@ -14,3 +14,7 @@ def is_english() -> bool:
 def in_language(message: Message) -> str:
     """A bilingual `Message` in the interface's language."""
     return message.en if is_english() else message.zh
+
+
+# `Worded` enums (a lot's origin, a certificate's kind) label themselves in the page's language.
+set_page_language(in_language)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 @dataclass(frozen=True)
@@ -32,3 +34,36 @@ def clean(value: str | None) -> str:
 def one_line(value: str | None) -> str:
     """A name or label as one line: surrounding whitespace dropped, inner runs made one space."""
     return " ".join((value or "").split())
+
+
+def capitalised(text: str) -> str:
+    """Capitalise the first letter only ("NIOSH approval" stays as it is)."""
+    return text[:1].upper() + text[1:]
+
+
+def _chinese(message: Message) -> str:
+    return message.zh
+
+
+_in_page_language: Callable[[Message], str] = _chinese
+
+
+def set_page_language(in_language: Callable[[Message], str]) -> None:
+    """How `Worded.label` picks a `Message`'s language. The web layer sets it once
+    (`core.i18n` passes its `in_language`); pure code with no app gets Chinese."""
+    global _in_page_language
+    _in_page_language = in_language
+
+
+class Worded(StrEnum):
+    """A StrEnum whose members have a name in both languages: `words` (each enum gives its
+    table of `Message`s) and `label`, the name in the page's language, capitalised for a choice
+    or a heading. Pure modules define such enums; the models store them; pages show `label`."""
+
+    @property
+    def words(self) -> Message:
+        raise NotImplementedError
+
+    @property
+    def label(self) -> str:
+        return capitalised(_in_page_language(self.words))

@@ -67,11 +67,9 @@ SOURCE_NAMES = {
     "自产": PurchaseSource.OWN_PRODUCTION,
     **{s.value: s for s in PurchaseSource},
 }
+# The origin's Chinese name (the same words as the pages and the checklist) or its code.
 ORIGIN_NAMES = {
-    "国产医用": LotOrigin.DOMESTIC_MEDICAL,
-    "国产非医用": LotOrigin.DOMESTIC_NON_MEDICAL,
-    "进口": LotOrigin.IMPORTED,
-    "捐赠": LotOrigin.DONATION,
+    **{o.words.zh: o for o in LotOrigin},
     **{o.value: o for o in LotOrigin},
 }
 

@@ -2,7 +2,8 @@
 with their scans, and the inspector's decisions on a batch.
 
 The lots themselves are in the catalogue (`catalog.models.Lot`); the relationships here also give
-each lot its `purchase_line`, `certificates` and `inspections`.
+each lot its `purchase_line`, `certificates` and `inspections`. A certificate's kind is the
+quality rules' `CertificateKind` (`procurement.quality`), named as the checklist names it.
 """
 
 import enum
@@ -17,6 +18,8 @@ from accounts.models import User
 from catalog.models import Grade, Lot
 from core.db import UTCDateTime, enum_type, now_utc
 from extensions import db
+
+from .quality import CertificateKind
 
 
 class SupplierKind(enum.StrEnum):
@@ -202,39 +205,6 @@ class AgreedPrice(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
-class CertificateKind(enum.StrEnum):
-    """The same values as `procurement.quality.CertificateKind`."""
-
-    REGISTRATION_CERTIFICATE = "registration_certificate"
-    PRODUCTION_LICENCE = "production_licence"
-    BUSINESS_LICENCE = "business_licence"
-    TEST_REPORT = "test_report"
-    CONFORMITY_CERTIFICATE = "conformity_certificate"
-    NIOSH_APPROVAL = "niosh_approval"
-    CE_CERTIFICATE = "ce_certificate"
-    FDA_AUTHORISATION = "fda_authorisation"
-    CUSTOMS_DECLARATION = "customs_declaration"
-    DONATION_LETTER = "donation_letter"
-
-    @property
-    def label(self) -> str:
-        return str(CERTIFICATE_KIND_LABELS[self])
-
-
-CERTIFICATE_KIND_LABELS = {
-    CertificateKind.REGISTRATION_CERTIFICATE: _l("Medical device registration certificate"),
-    CertificateKind.PRODUCTION_LICENCE: _l("Production licence"),
-    CertificateKind.BUSINESS_LICENCE: _l("Business licence"),
-    CertificateKind.TEST_REPORT: _l("Test report"),
-    CertificateKind.CONFORMITY_CERTIFICATE: _l("Certificate of conformity"),
-    CertificateKind.NIOSH_APPROVAL: _l("NIOSH approval"),
-    CertificateKind.CE_CERTIFICATE: _l("CE certificate"),
-    CertificateKind.FDA_AUTHORISATION: _l("FDA authorisation"),
-    CertificateKind.CUSTOMS_DECLARATION: _l("Customs declaration"),
-    CertificateKind.DONATION_LETTER: _l("Donation letter"),
-}
-
-
 class StoredFile(db.Model):
     """An uploaded scan, stored once under instance/uploads/ by its SHA-256."""
 
@@ -272,7 +242,8 @@ class Certificate(db.Model):
     valid_from: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
     valid_until: Mapped[date | None] = mapped_column(sa.Date, nullable=True)
     notified_body: Mapped[str | None] = mapped_column(sa.String(10), nullable=True)
-    # A test report's measured values, keyed by `procurement.quality.Measure`.
+    # A test report's measured values by `Measure` value (procurement.quality): numbers as
+    # strings, synthetic blood as a bool (`certificates.parse_measured`).
     measured: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
     supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("suppliers.id"), nullable=True)
     scan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"), nullable=True)

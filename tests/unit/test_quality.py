@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
+import core.text
+from catalog.vocabulary import MASK_GRADES, LotOrigin, MaskGrade
 from procurement.quality import (
+    KIND_LABELS,
+    ORIGIN_LABELS,
     STANDARD_LIMITS,
     BatchFacts,
     CertificateFacts,
@@ -955,7 +959,7 @@ def test_every_message_is_in_both_languages(facts):
 def test_rules_import_neither_flask_nor_the_database():
     # The test process has Flask loaded already (tests/conftest.py), so look in a fresh one.
     code = (
-        "import sys, procurement.quality, procurement.validators; "
+        "import sys, procurement.quality, procurement.validators, catalog.vocabulary; "
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'flask', 'flask_babel', 'sqlalchemy', 'extensions', 'app'}))"
     )
@@ -964,3 +968,40 @@ def test_rules_import_neither_flask_nor_the_database():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     )
     assert out.stdout.strip() == "[]"
+
+
+# ---- one vocabulary for the rules, the models and the pages ----------------------------------
+
+
+def test_the_rules_use_the_catalogues_enums():
+    assert Origin is LotOrigin  # catalog.models.LotOrigin, stored on every lot
+    assert Grade is MaskGrade
+    assert [code for code, *_ in MASK_GRADES] == [
+        "medical_protective",
+        "kn95",
+        "surgical",
+        "disposable_medical",
+        "daily_protective",
+    ]
+    assert {code for code, *_ in MASK_GRADES} == set(Grade)
+
+
+def test_labels_are_the_checklists_words(monkeypatch):
+    # Pages name a paper or an origin with the words the checklist uses (one table each).
+    for kind in CertificateKind:
+        assert kind.words is KIND_LABELS[kind]
+    for origin in Origin:
+        assert origin.words is ORIGIN_LABELS[origin]
+    missing = evaluate(batch(Grade.SURGICAL, certificates=[])).by_code("documents.test_report")[0]
+    assert K.TEST_REPORT.words.zh in missing.message_zh
+    assert K.TEST_REPORT.words.en in missing.message_en
+
+    monkeypatch.setattr(core.text, "_in_page_language", lambda message: message.zh)
+    assert K.TEST_REPORT.label == "检验报告"
+    assert K.CUSTOMS_DECLARATION.label == "进口货物报关单"
+    assert Origin.DOMESTIC_MEDICAL.label == "国产医用"
+    monkeypatch.setattr(core.text, "_in_page_language", lambda message: message.en)
+    # English capitalised for a choice or a heading; "NIOSH" stays as it is.
+    assert K.TEST_REPORT.label == "Test report"
+    assert K.NIOSH_APPROVAL.label == "NIOSH approval"
+    assert Origin.DOMESTIC_NON_MEDICAL.label == "Domestic non-medical"

@@ -1,0 +1,119 @@
+"""The quality gate's words: outcomes, grades, origins, kinds of paper and measured values, with
+their names in both languages. The checklist's messages and the pages' labels (`kind.label`,
+`origin.label`) come from these same tables.
+
+The grade codes and the origins belong to the catalogue (`catalog.vocabulary`: `MaskGrade`,
+`LotOrigin`, stored on its models); here they are called `Grade` and `Origin`.
+`CertificateKind` is stored by `procurement.models.Certificate`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from catalog.vocabulary import ORIGIN_LABELS
+from catalog.vocabulary import LotOrigin as Origin
+from catalog.vocabulary import MaskGrade as Grade
+from core.text import Message, Worded
+
+__all__ = [
+    "GRADE_LABELS",
+    "KIND_LABELS",
+    "MEASURE_LABELS",
+    "MEDICAL_GRADES",
+    "ORIGIN_LABELS",
+    "RESPIRATOR_GRADES",
+    "CertificateKind",
+    "Grade",
+    "Measure",
+    "Origin",
+    "Outcome",
+]
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+MEDICAL_GRADES = frozenset({Grade.MEDICAL_PROTECTIVE, Grade.SURGICAL, Grade.DISPOSABLE_MEDICAL})
+# Respirators: EU PPE Category III when CE-marked, so a notified body is compulsory.
+RESPIRATOR_GRADES = frozenset({Grade.MEDICAL_PROTECTIVE, Grade.KN95})
+
+
+class CertificateKind(Worded):
+    """Kinds of paper (stored by `procurement.models.Certificate`; named by `KIND_LABELS`)."""
+
+    REGISTRATION_CERTIFICATE = "registration_certificate"  # 医疗器械注册证
+    PRODUCTION_LICENCE = "production_licence"  # 医疗器械生产许可证
+    BUSINESS_LICENCE = "business_licence"  # 营业执照 (number = unified social credit code)
+    TEST_REPORT = "test_report"  # 检验报告 (with measured values)
+    CONFORMITY_CERTIFICATE = "conformity_certificate"  # 产品合格证
+    NIOSH_APPROVAL = "niosh_approval"
+    CE_CERTIFICATE = "ce_certificate"  # with the notified body's number
+    FDA_AUTHORISATION = "fda_authorisation"  # EUA or 510(k)
+    CUSTOMS_DECLARATION = "customs_declaration"  # 进口货物报关单
+    DONATION_LETTER = "donation_letter"  # 捐赠函
+
+    @property
+    def words(self) -> Message:
+        return KIND_LABELS[self]
+
+
+class Measure(StrEnum):
+    """Keys of `CertificateFacts.measured` (a test report's measured values)."""
+
+    PARTICLE_FILTRATION = "particle_filtration"  # % (NaCl / salt / non-oily particles)
+    OIL_FILTRATION = "oil_filtration"  # % (paraffin oil / oily particles)
+    BACTERIAL_FILTRATION = "bacterial_filtration"  # % (BFE)
+    INHALATION_RESISTANCE = "inhalation_resistance"  # Pa at 85 L/min
+    EXHALATION_RESISTANCE = "exhalation_resistance"  # Pa at 85 L/min
+    PRESSURE_DIFFERENCE = "pressure_difference"  # Δp, Pa/cm² at 8 L/min (通气阻力/压力差)
+    SYNTHETIC_BLOOD = "synthetic_blood"  # bool: True = no penetration (passes)
+
+
+GRADE_LABELS: dict[Grade, Message] = {
+    Grade.MEDICAL_PROTECTIVE: Message(
+        "医用防护口罩（GB 19083-2010）", "medical protective mask (GB 19083-2010)"
+    ),
+    Grade.SURGICAL: Message("医用外科口罩（YY 0469-2011）", "surgical mask (YY 0469-2011)"),
+    Grade.DISPOSABLE_MEDICAL: Message(
+        "一次性使用医用口罩（YY/T 0969-2013）", "disposable medical mask (YY/T 0969-2013)"
+    ),
+    Grade.KN95: Message("KN95 防颗粒物口罩（GB 2626-2006）", "KN95 respirator (GB 2626-2006)"),
+    Grade.DAILY_PROTECTIVE: Message(
+        "日常防护型口罩（GB/T 32610-2016）", "daily protective mask (GB/T 32610-2016)"
+    ),
+}
+
+KIND_LABELS: dict[CertificateKind, Message] = {
+    CertificateKind.REGISTRATION_CERTIFICATE: Message(
+        "医疗器械注册证", "medical device registration certificate"
+    ),
+    CertificateKind.PRODUCTION_LICENCE: Message(
+        "医疗器械生产许可证", "medical device production licence"
+    ),
+    CertificateKind.BUSINESS_LICENCE: Message("营业执照", "business licence"),
+    CertificateKind.TEST_REPORT: Message("检验报告", "test report"),
+    CertificateKind.CONFORMITY_CERTIFICATE: Message("产品合格证", "certificate of conformity"),
+    CertificateKind.NIOSH_APPROVAL: Message("NIOSH 认证", "NIOSH approval"),
+    CertificateKind.CE_CERTIFICATE: Message("CE 证书", "CE certificate"),
+    CertificateKind.FDA_AUTHORISATION: Message("FDA 授权（EUA）", "FDA authorisation (EUA)"),
+    CertificateKind.CUSTOMS_DECLARATION: Message("进口货物报关单", "customs import declaration"),
+    CertificateKind.DONATION_LETTER: Message("捐赠函", "donation letter"),
+}
+
+MEASURE_LABELS: dict[Measure, Message] = {
+    Measure.PARTICLE_FILTRATION: Message(
+        "颗粒过滤效率（非油性/盐性介质）", "particle filtration efficiency (non-oily/salt)"
+    ),
+    Measure.OIL_FILTRATION: Message("油性介质过滤效率", "filtration efficiency (oily medium)"),
+    Measure.BACTERIAL_FILTRATION: Message(
+        "细菌过滤效率（BFE）", "bacterial filtration efficiency (BFE)"
+    ),
+    Measure.INHALATION_RESISTANCE: Message("吸气阻力", "inhalation resistance"),
+    Measure.EXHALATION_RESISTANCE: Message("呼气阻力", "exhalation resistance"),
+    Measure.PRESSURE_DIFFERENCE: Message("压力差（通气阻力 Δp）", "pressure difference (Δp)"),
+    Measure.SYNTHETIC_BLOOD: Message("合成血液穿透", "synthetic blood penetration"),
+}

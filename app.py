@@ -23,8 +23,10 @@ from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 import config as default_config
+from core.request_args import MAX_ID
 from extensions import babel, csrf, db, login_manager, migrate
 
 log = logging.getLogger(__name__)
@@ -65,11 +67,21 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.wsgi_app = ProxyFix(app.wsgi_app, **app.config["PROXY_FIX"])
 
     _init_extensions(app)
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     _register_errors(app)
     _register_template_helpers(app)
     _register_cli(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in a route: at most MAX_ID, so that /lots/99999999999 is a 404, not a query
+    PostgreSQL refuses."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def database_url(url: str) -> str:

@@ -100,7 +100,7 @@ def _whole(value) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     text = _text(value).replace(",", "")
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def parse(filename: str, data: bytes) -> list[tuple[int, RequestInput]]:

@@ -2,8 +2,10 @@
 and record deliveries. Plain values in, flush, never commit: the view commits once.
 
 Every status change goes through `transition()`, which checks it against `TRANSITIONS` and
-records who and when. The approver must be someone other than whoever drafted, last ran or
-submitted the plan, even if they also hold the allocator role.
+records who and when. Every operation on a plan first locks its row (`lock()`) and reads its
+status afresh, so two people acting on one plan at the same moment take turns: the second is
+told what the first did, never makes a second transition. The approver must be someone other
+than whoever drafted, last ran or submitted the plan, even if they also hold the allocator role.
 """
 
 from collections import defaultdict
@@ -61,6 +63,16 @@ LIVE = (S.DRAFT, S.RETURNED, S.SUBMITTED, S.APPROVED, S.ISSUED)
 
 class StalePlan(ServiceError):
     """The stock the plan was computed on has changed: it must be re-run."""
+
+
+def lock(plan: Plan) -> Plan:
+    """Lock the plan's row until the transaction ends (PostgreSQL: SELECT … FOR UPDATE; SQLite
+    lets one writer in at a time anyway) and read it again, as it is now.
+
+    Lock order, to stay clear of deadlocks: the ledger (`ledger.lock_ledger`) before a plan."""
+    if plan.id is not None:
+        db.session.refresh(plan, with_for_update=db.engine.dialect.name == "postgresql")
+    return plan
 
 
 def transition(
@@ -150,6 +162,7 @@ def _fraction(value: Fraction | None) -> str | None:
 def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) -> PlanRun:
     """Compute a new version of a draft plan from the lots available now and the round's
     requests, under the policy in force. An approved plan goes back to draft first."""
+    lock(plan)
     if plan.status is S.APPROVED:
         transition(plan, S.DRAFT, actor, "re-run: the stock changed after approval")
     if plan.status not in EDITABLE:
@@ -268,6 +281,15 @@ def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) 
 
 
 def submit(plan: Plan, actor: User | int | None) -> None:
+    lock(plan)
+    if plan.status not in EDITABLE:
+        raise ServiceError(
+            _l(
+                "Plan %(number)s is %(status)s now: it cannot be submitted.",
+                number=plan.number,
+                status=plan.status.label,
+            )
+        )
     if plan.current_run is None:
         raise ServiceError(_l("Run the plan before submitting it."))
     if not plan.current_run.lines:
@@ -286,6 +308,7 @@ def may_approve(plan: Plan, actor: User | int | None) -> bool:
 
 
 def approve(plan: Plan, actor: User | int | None, comment: str = "") -> None:
+    lock(plan)
     if plan.status is not S.SUBMITTED:
         raise ServiceError(_l("Only a plan submitted for approval can be approved."))
     if not may_approve(plan, actor):
@@ -299,6 +322,7 @@ def approve(plan: Plan, actor: User | int | None, comment: str = "") -> None:
 
 
 def return_plan(plan: Plan, actor: User | int | None, comment: str) -> None:
+    lock(plan)
     if plan.status is not S.SUBMITTED:
         raise ServiceError(_l("Only a plan submitted for approval can be returned."))
     if not clean(comment):
@@ -307,6 +331,7 @@ def return_plan(plan: Plan, actor: User | int | None, comment: str) -> None:
 
 
 def cancel(plan: Plan, actor: User | int | None, comment: str = "") -> None:
+    lock(plan)
     transition(plan, S.CANCELLED, actor, comment)
 
 
@@ -340,7 +365,7 @@ def issue(plan: Plan, actor: User | int | None) -> list:
     Takes the ledger's lock, re-reads the plan's status (a second issue is refused) and checks
     that the lots still hold exactly what the plan was computed on; otherwise StalePlan."""
     ledger.lock_ledger()
-    db.session.refresh(plan, with_for_update=db.engine.dialect.name == "postgresql")
+    lock(plan)
     if plan.status is S.ISSUED or plan.status is S.REVERSED:
         raise ServiceError(_l("Plan %(number)s has already been issued.", number=plan.number))
     if plan.status is not S.APPROVED:
@@ -408,7 +433,7 @@ def reverse(plan: Plan, actor: User | int | None, reason: str) -> PlanReversal:
     if not reason:
         raise ServiceError(_l("Say why the plan is reversed."), "reason")
     ledger.lock_ledger()
-    db.session.refresh(plan, with_for_update=db.engine.dialect.name == "postgresql")
+    lock(plan)
     if plan.status is not S.ISSUED:
         raise ServiceError(_l("Only an issued plan can be reversed."))
     document = PlanReversal(plan_id=plan.id, reason=reason, actor_id=_user_id(actor))
@@ -438,6 +463,9 @@ def record_delivery(
     discrepancy: str,
     actor: User | int | None,
 ) -> Delivery:
+    """A unit's signed receipt of its lines of an issued plan; one per unit and plan (two people
+    recording it at once: the plan's lock makes the second see the first's)."""
+    lock(plan)
     if plan.status is not S.ISSUED:
         raise ServiceError(_l("Deliveries are recorded for issued plans only."))
     planned = planned_for(plan).get(recipient_id)
@@ -475,8 +503,11 @@ def record_delivery(
         discrepancy=discrepancy,
         recorded_by_id=_user_id(actor),
     )
-    db.session.add(delivery)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # the unique constraint, should the lock be bypassed
+            db.session.add(delivery)
+    except sa.exc.IntegrityError:
+        raise ServiceError(_l("This recipient's receipt has already been recorded.")) from None
     return delivery
 
 

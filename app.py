@@ -153,16 +153,22 @@ def _init_extensions(app: Flask) -> None:
         permissions_policy={"camera": "()", "microphone": "()", "geolocation": "()"},
     )
 
+    from accounts import services as account_services
     from accounts.models import User
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        ident, _, version = user_id.partition(":")
-        if not ident.isdigit() or not version.isdigit():
+        ident, version, token = ([*user_id.split(":", 2), "", ""])[:3]
+        if not (ident.isascii() and ident.isdigit() and version.isascii() and version.isdigit()):
+            return None
+        if int(ident) > MAX_ID:
             return None
         user = db.session.get(User, int(ident))
         if user is None or not user.active or user.session_version != int(version):
             return None
+        if not account_services.session_is_open(user.id, token):  # signed out since
+            return None
+        user.session_token = token
         return user
 
     # Every endpoint must declare who may use it; an undeclared one answers to nobody.

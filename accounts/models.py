@@ -1,4 +1,5 @@
-"""Users and their roles, sign-in attempts, and the record of account changes."""
+"""Users and their roles, sign-in attempts, signed-in sessions, and the record of account
+changes."""
 
 import enum
 import re
@@ -88,8 +89,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
 
+    # The signed-in session this request belongs to (set when signing in or loading the user).
+    session_token = None  # str, or None before signing in
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What the session cookie carries: the user, the session version (bumped when a
+        password changes or the account is deactivated) and this sign-in's own token, which
+        signing out ends on the server."""
+        return f"{self.id}:{self.session_version}:{self.session_token or ''}"
 
     # Passwords ---------------------------------------------------------------------------
     def set_password(self, password: str) -> None:
@@ -220,3 +227,16 @@ class AccountEvent(db.Model):
             ),
             self.detail,
         ).replace(",", "、")
+
+
+class SignInSession(db.Model):
+    """One sign-in: the cookie carries its random token, the database only the token's SHA-256.
+    Signing out ends it here, so a copy of the cookie taken before stops working too."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), nullable=False, index=True)
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,5 +1,7 @@
 """Account operations: plain arguments in, flush, never commit (the caller commits once)."""
 
+import hashlib
+import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -17,6 +19,7 @@ from .models import (
     LoginAttempt,
     LoginOutcome,
     Role,
+    SignInSession,
     User,
     UserRole,
 )
@@ -188,5 +191,43 @@ def record_attempt(
             outcome=outcome,
             user_id=user.id if user else None,
         )
+    )
+    db.session.flush()
+
+
+# Signed-in sessions ----------------------------------------------------------------------------
+
+
+def _token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User) -> str:
+    """Record a new sign-in of `user` and give it its token (for the session cookie only)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(SignInSession(user_id=user.id, token_sha256=_token_sha256(token)))
+    db.session.flush()
+    user.session_token = token
+    return token
+
+
+def session_is_open(user_id: int, token: str) -> bool:
+    """Whether this token is a sign-in of this user that has not been signed out."""
+    if not token:
+        return False
+    found = db.session.scalar(
+        sa.select(SignInSession).where(SignInSession.token_sha256 == _token_sha256(token))
+    )
+    return found is not None and found.user_id == user_id and found.ended_at is None
+
+
+def end_session(token: str | None) -> None:
+    """Sign-out: the session's token stops working everywhere it was copied to."""
+    if not token:
+        return
+    db.session.execute(
+        sa.update(SignInSession)
+        .where(SignInSession.token_sha256 == _token_sha256(token), SignInSession.ended_at.is_(None))
+        .values(ended_at=now_utc())
     )
     db.session.flush()

@@ -77,6 +77,8 @@ def login():
             user, outcome = services.authenticate(
                 form.username.data, form.password.data, _client_address()
             )
+            if user is not None:
+                services.start_session(user)
             db.session.commit()
             if user is not None:
                 login_user(user)
@@ -91,6 +93,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
+    services.end_session(current_user.session_token)
+    db.session.commit()
     logout_user()
     flash(_("You have signed out."), "info")
     return redirect(url_for("accounts.login"))

@@ -40,6 +40,20 @@ class TestSignIn:
         assert auth.logout().location == "/login"
         assert client.get("/").status_code == 302
 
+    def test_a_cookie_copied_before_sign_out_no_longer_works(self, app, client, auth, make_user):
+        make_user("wang", Role.PROCUREMENT)
+        auth.login("wang")
+        other_desk = app.test_client()  # a second sign-in of the same user, elsewhere
+        other_desk.post("/login", data={"username": "wang", "password": PASSWORD})
+        name = app.config["SESSION_COOKIE_NAME"]
+        thief = app.test_client()
+        thief.set_cookie(name, client.get_cookie(name).value)
+        assert thief.get("/").status_code == 200
+        auth.logout()
+        assert thief.get("/").status_code == 302  # the session ended on the server
+        assert thief.get("/stock").location.startswith("/login")
+        assert other_desk.get("/").status_code == 200  # another sign-in is its own session
+
     def test_username_is_case_insensitive(self, client, auth, make_user):
         make_user("wang", Role.PROCUREMENT)
         assert auth.login(" WANG ").status_code == 302

@@ -105,7 +105,7 @@ def _whole(value) -> int | None:
 
 def parse(filename: str, data: bytes) -> list[tuple[int, RequestInput]]:
     """The requests in a file, or ImportRejected listing every problem by row and column."""
-    rows = read_table(data, filename)
+    rows = read_table(data, filename, MAX_ROWS)
     if not rows:
         raise ImportRejected([RowError(1, "", str(_l("The file is empty.")))])
     columns = _header_map(rows[0])
@@ -122,8 +122,6 @@ def parse(filename: str, data: bytes) -> list[tuple[int, RequestInput]]:
             grades[key] = g
     items, errors, seen = [], [], {}
     body = rows[1:]
-    if len(body) > MAX_ROWS:
-        raise ImportRejected([RowError(MAX_ROWS + 2, "", str(_l("Too many rows.")))])
     for number, row in enumerate(body, start=2):
 
         def cell(key, row=row):

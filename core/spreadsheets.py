@@ -4,44 +4,139 @@ Both importers (procurement batches, allocation requests) read files through `re
 file is accepted or refused the same way everywhere: XLSX (first sheet, cell values, not
 formulas) or CSV in UTF-8 (with or without BOM) or GB18030, which is what Chinese Excel writes
 for "CSV". Checking the columns and values is the importer's own business.
+
+Files are read as a stream and reading stops at the importer's row limit: a small file that
+unpacks into a million rows is refused after the first few thousand, not read whole first; an
+XLSX that unpacks to far more than its rows could need is refused before it is opened.
 """
 
+import contextlib
 import csv
 import io
 import zipfile
+from collections.abc import Iterator
 
 from flask_babel import lazy_gettext as _l
 
 from core.errors import ServiceError
 
+# What an XLSX may unpack to: at least MIN_UNPACKED, more for imports that take more rows.
+MIN_UNPACKED = 16 * 2**20
+UNPACKED_PER_ROW = 4 * 2**10
 
-def read_table(data: bytes, filename: str) -> list[list]:
-    """Every row of the file as a list of cell values; ServiceError if it cannot be read."""
+# Blank rows read on top of the limit before a file counts as too long anyway (Excel keeps
+# formatted empty rows at the end of a sheet; a file of nothing but them is no import).
+BLANK_ALLOWANCE = 1000
+
+
+class TooManyRows(ServiceError):
+    """More rows below the header than an import takes."""
+
+    def __init__(self, limit: int):
+        super().__init__(
+            _l("At most %(n)d rows per file: split the file and import the parts.", n=limit)
+        )
+        self.limit = limit
+
+
+def _filled(row) -> bool:
+    return any(cell is not None and str(cell).strip() != "" for cell in row)
+
+
+def read_table(data: bytes, filename: str, max_rows: int | None = None) -> list[list]:
+    """The file's rows as lists of cell values; ServiceError if it cannot be read.
+
+    `max_rows`: at most this many non-blank rows below the header (TooManyRows beyond), and
+    reading stops there; blank rows count towards a looser bound of their own."""
+    scan_limit = None if max_rows is None else 1 + 2 * max_rows + BLANK_ALLOWANCE
+    table: list[list] = []
+    filled = 0
+    with contextlib.closing(_rows(data, filename, max_rows)) as rows:
+        for row in rows:
+            if table and _filled(row):
+                filled += 1
+            if max_rows is not None and (filled > max_rows or len(table) >= scan_limit):
+                raise TooManyRows(max_rows)
+            table.append(list(row))
+    return table
+
+
+def _rows(data: bytes, filename: str, max_rows: int | None) -> Iterator[tuple]:
     name = (filename or "").lower()
     if name.endswith(".csv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            try:
-                return list(csv.reader(io.StringIO(text)))
-            except csv.Error:
-                break
-        raise ServiceError(
-            _l("The CSV file is neither UTF-8 nor GB18030 text: save it as “CSV UTF-8”.")
-        )
-    if not name.endswith(".xlsx"):
+        yield from _csv_rows(data)
+    elif name.endswith(".xlsx"):
+        yield from _xlsx_rows(data, max_rows)
+    else:
         raise ServiceError(_l("Upload an XLSX or CSV file."))
+
+
+def _csv_rows(data: bytes) -> Iterator[tuple]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        try:
+            for row in csv.reader(io.StringIO(text)):
+                yield tuple(row)
+        except csv.Error:
+            break
+        return
+    raise ServiceError(
+        _l("The CSV file is neither UTF-8 nor GB18030 text: save it as “CSV UTF-8”.")
+    )
+
+
+def unpacked_limit(max_rows: int | None) -> int:
+    """Bytes an XLSX may unpack to: generous for the rows allowed, far below a zip bomb."""
+    return max(MIN_UNPACKED, (max_rows or 0) * UNPACKED_PER_ROW)
+
+
+def _check_unpacked_size(data: bytes, max_rows: int | None) -> None:
+    """Refuse a workbook whose parts unpack to more than the rows allowed could need.
+
+    openpyxl parses the whole sheet when opening it if the sheet does not say its size (a
+    `<dimension>`: Excel, WPS and LibreOffice always write one), and the shared strings always;
+    the sizes the archive declares bound that work (zipfile reads no more than them)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # openpyxl says it is damaged
+    if unpacked > unpacked_limit(max_rows):
+        raise ServiceError(
+            _l(
+                "The spreadsheet unpacks to %(mb)d MB, more than an import of this size needs: "
+                "delete unused sheets and formatting, or split the file.",
+                mb=unpacked // 2**20,
+            )
+        )
+
+
+def _xlsx_rows(data: bytes, max_rows: int | None = None) -> Iterator[tuple]:
     from openpyxl import load_workbook
 
+    unreadable = ServiceError(
+        _l("The file cannot be read as a spreadsheet: it is damaged or not XLSX/CSV.")
+    )
+    errors = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError)
+    _check_unpacked_size(data, max_rows)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-        finally:
-            book.close()
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError):
-        raise ServiceError(
-            _l("The file cannot be read as a spreadsheet: it is damaged or not XLSX/CSV.")
-        ) from None
+    except (*errors, SyntaxError):  # SyntaxError: broken XML
+        raise unreadable from None
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except (*errors, SyntaxError):  # SyntaxError: the sheet's XML is broken
+                raise unreadable from None
+            yield row
+    except IndexError:
+        raise unreadable from None
+    finally:
+        book.close()

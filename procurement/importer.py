@@ -148,7 +148,7 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, object]]]
     """(row number, {column key: raw value}) for every non-empty row; ImportRefused for a file
     that cannot be read or whose header is wrong."""
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, MAX_ROWS)
     except ServiceError as error:
         raise ImportRefused([Problem(None, "", error.message)]) from None
     if not table:
@@ -169,8 +169,6 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, object]]]
         rows.append((number, values))
     if not rows:
         raise ImportRefused([Problem(None, "", _l("The file has no rows below the header."))])
-    if len(rows) > MAX_ROWS:
-        raise ImportRefused([Problem(None, "", _l("At most %(n)d rows per file.", n=MAX_ROWS))])
     return rows
 
 

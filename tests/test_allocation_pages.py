@@ -127,6 +127,21 @@ def test_import_is_all_or_nothing_with_row_and_column_errors(client, signed_in, 
         assert len(db.session.get(Round, round_page).active_requests) == 2
 
 
+def test_import_of_more_rows_than_allowed_is_refused(client, signed_in, app, round_page):
+    from allocation.importing import MAX_ROWS
+
+    signed_in(Role.ALLOCATOR)
+    body = "".join("大参林韶关风采路店,医用外科口罩,1\n" for _ in range(MAX_ROWS + 1))
+    response = client.post(
+        f"/rounds/{round_page}/import",
+        data={"file": (io.BytesIO(("需求单位,品类,需求数量\n" + body).encode()), "r.csv")},
+        content_type="multipart/form-data",
+    )
+    assert f"每个文件最多 {MAX_ROWS} 行" in response.get_data(as_text=True)
+    with app.app_context():
+        assert len(db.session.get(Round, round_page).active_requests) == 1
+
+
 def test_import_refuses_a_request_already_in_the_round(client, signed_in, app, round_page):
     signed_in(Role.ALLOCATOR)
     data = "Recipient,Grade,Quantity\n粤北人民医院,surgical,10\n".encode()

@@ -460,6 +460,20 @@ def test_import_page_lists_the_problems(app, signed_in, client):
     assert template.status_code == 200 and template.data[:2] == b"PK"
 
 
+def test_a_file_longer_than_the_limit_is_refused_whole(app, signed_in, client):
+    signed_in(Role.PROCUREMENT)
+    data = _csv([_row(lot_number=f"L{n}") for n in range(importer.MAX_ROWS + 1)])
+    response = client.post(
+        "/import",
+        data={"file": (io.BytesIO(data), "x.csv")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert f"每个文件最多 {importer.MAX_ROWS} 行" in page
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Lot.id))) == 0
+
+
 # Demo ----------------------------------------------------------------------------------------
 
 

@@ -16,11 +16,12 @@ import sqlalchemy as sa
 
 from accounts.services import find_user
 from catalog import services as catalog
+from catalog.models import MASK_GRADES, Grade
 from core.clock import at_local, local_now, local_today
 from extensions import db
 from procurement import certificates as certs
 from procurement import inspection, services
-from procurement.models import Supplier
+from procurement.models import AgreedPrice, Purchase, Supplier
 from procurement.validators import uscc_check_char
 
 
@@ -46,8 +47,38 @@ SUPPLIERS = [
      "韶关市浈江区解放路 1 号"),
     ("广东省应急管理厅", "authority", "11440000MB2C39401", "物资保障处", "020-83135000",
      "广州市越秀区东风中路"),
+    ("比亚迪精密制造有限公司", "maker", "91440300788312455", "孙经理", "0755-89888888",
+     "深圳市坪山区比亚迪路 3009 号"),
+    ("广州美丽康保健用品有限公司", "maker", "91440111304512345", "梁小姐", "020-36061234",
+     "广州市白云区太和镇"),
+    ("威莱（广州）日用品有限公司", "maker", "91440101759412348", "蔡先生", "020-82221234",
+     "广州市黄埔区开发大道"),
 ]
 # fmt: on
+
+# Makers whose papers come through a distributor (first 17 characters of their code).
+MAKER_CODES = {
+    "3M中国有限公司": "91310000607365127",
+    "上海大胜卫生用品制造有限公司": "91310114631234567",
+    "霍尼韦尔（中国）有限公司": "91310000607376542",
+    "蓝帆医疗股份有限公司": "91370300726237415",
+}
+
+# The medical products administrations that issue registrations and production licences.
+PROVINCES = {
+    "粤": "广东省药品监督管理局",
+    "浙": "浙江省药品监督管理局",
+    "沪": "上海市药品监督管理局",
+    "鲁": "山东省药品监督管理局",
+}
+
+
+def maker_uscc(maker: str) -> str:
+    for name, _, code, *_ in SUPPLIERS:
+        if name == maker:
+            return uscc(code)
+    return uscc(MAKER_CODES.get(maker, "91440300MA5F00001"))
+
 
 # Agreed prices (协议价) per piece, as a city set them in February 2020.
 AGREED = {
@@ -102,8 +133,23 @@ def _pdf(label: str) -> bytes:
     return out.getvalue()
 
 
+def ensure_grade(code: str) -> Grade:
+    """A grade by code; a mask grade is put back if it is missing (the migration adds them)."""
+    grade = catalog.find_grade(code)
+    if grade is None:
+        for mask_code, standard, zh, en in MASK_GRADES:
+            if mask_code == code:
+                grade = catalog.create_grade(code, standard, zh, en)
+    if grade is None:
+        raise LookupError(f"no grade {code}")
+    return grade
+
+
 @dataclass
-class _Demo:
+class Desk:
+    """The procurement desk of the demo: records what arrives through the services, on days
+    counted back from `today`."""
+
     today: date
     procurement: object
     inspector: object
@@ -116,7 +162,7 @@ class _Demo:
         return min(at_local(self.day(days_ago), hour), local_now() - timedelta(minutes=1))
 
     def purchase(self, supplier, source, contract, days_ago, lines):
-        grade_ids = {code: catalog.find_grade(code).id for code, *_ in lines}
+        grade_ids = {code: ensure_grade(code).id for code, *_ in lines}
         return services.create_purchase(
             source,
             self.suppliers[supplier].id,
@@ -132,7 +178,8 @@ class _Demo:
         )
 
     def receive(self, line, lot_number, maker, model, pieces, per_box, origin, days_ago, **kw):
-        produced = self.day(days_ago + 12)
+        produced = kw.pop("production_date", None) or self.day(days_ago + 12)
+        expiry = kw.pop("expiry_date", None) or produced + timedelta(days=730)
         return services.receive_batch(
             line,
             lot_number=lot_number,
@@ -143,7 +190,7 @@ class _Demo:
             origin=origin,
             received_on=self.day(days_ago),
             production_date=produced,
-            expiry_date=produced + timedelta(days=730),
+            expiry_date=expiry,
             actor=self.procurement,
             **kw,
         )
@@ -164,10 +211,8 @@ class _Demo:
         )
 
     def domestic_papers(self, lots, maker, supplier, registration, licence, report, measured):
-        code = self.suppliers[maker].uscc if maker in self.suppliers else uscc("91440300MA5F00001")
-        province = (
-            "广东省药品监督管理局" if registration.startswith("粤") else "浙江省药品监督管理局"
-        )
+        code = self.suppliers[maker].uscc if maker in self.suppliers else maker_uscc(maker)
+        province = PROVINCES[registration[0]]
         self.certificate(
             lots, "registration_certificate", registration, maker, province, scan="pdf",
             supplier=supplier, valid_from=self.day(420), valid_until=self.day(-1400),
@@ -196,38 +241,55 @@ PROTECTIVE_OK = {
 }
 
 
-def seed() -> list[str]:
-    """Create the demo procurement if there are no suppliers yet; returns what was created."""
-    if db.session.scalar(sa.select(sa.func.count(Supplier.id))):
-        return []
-    demo = _Demo(
+def open_desk() -> tuple[Desk, list[str]]:
+    """The demo's procurement desk, with its suppliers and the agreed prices in place (created
+    the first time); returns it and what was created."""
+    desk = Desk(
         today=local_today(),
         procurement=find_user("procurement"),
         inspector=find_user("inspector"),
     )
+    created = []
     for name, kind, code, person, phone, address in SUPPLIERS:
-        demo.suppliers[name] = services.create_supplier(
-            name, kind, uscc(code), person, phone, address, actor=demo.procurement
-        )
-    admin = find_user("admin")
-    for code, price in AGREED.items():
-        services.set_agreed_price(
-            catalog.find_grade(code),
-            Decimal(price),
-            demo.day(60),
-            "市疫情防控指挥部物资保障组通知（2020）第 3 号",
-            admin,
-        )
-    lots = _story(demo)
-    return [f"{len(SUPPLIERS)} suppliers, {len(lots)} batches with certificates"]
+        supplier = services.find_supplier(name)
+        if supplier is None:
+            supplier = services.create_supplier(
+                name, kind, uscc(code), person, phone, address, actor=desk.procurement
+            )
+            created.append(name)
+        desk.suppliers[name] = supplier
+    if created and not db.session.scalar(sa.select(sa.func.count(AgreedPrice.id))):
+        admin = find_user("admin")
+        for code, price in AGREED.items():
+            services.set_agreed_price(
+                ensure_grade(code),
+                Decimal(price),
+                desk.day(60),
+                "市疫情防控指挥部物资保障组通知（2020）第 3 号",
+                admin,
+            )
+    return desk, [f"{len(created)} suppliers"] if created else []
 
 
-def _story(demo: _Demo) -> list:
-    wj, zd, kr, jk, hq, sh, gd = (s[0] for s in SUPPLIERS)
+def seed() -> list[str]:
+    """Create the demo procurement's purchases and batches unless its first contract is on file;
+    returns what was created."""
+    desk, created = open_desk()
+    if db.session.scalar(sa.select(Purchase.id).where(Purchase.contract_number == FIRST_CONTRACT)):
+        return created
+    lots = _story(desk)
+    return [*created, f"{len(lots)} batches with certificates"]
+
+
+FIRST_CONTRACT = "SG-CG-2020-011"
+
+
+def _story(demo: Desk) -> list:
+    wj, zd, kr, jk, hq, sh, gd = (s[0] for s in SUPPLIERS[:7])
     lots = []
 
     # 1. 稳健 surgical masks: complete papers, released.
-    p1 = demo.purchase(wj, "purchase", "SG-CG-2020-011", 30,
+    p1 = demo.purchase(wj, "purchase", FIRST_CONTRACT, 30,
                        [("surgical", 200_000, "0.9500", "平面耳挂式 独立包装")])  # fmt: skip
     lot = demo.receive(p1.lines[0], "WJ-S2002-0311", wj, "平面耳挂式 17.5×9.5cm", 200_000, 50,
                        "domestic_medical", 27)  # fmt: skip

@@ -5,23 +5,27 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from accounts.services import find_user
 from allocation import plans, services
 from allocation.models import PlanStatus
 from catalog import services as catalog
 from catalog.models import Grade, Lot, LotOrigin
-from core.clock import local_today
+from core.clock import local_now, local_today
 from extensions import db
-from ledger import services as ledger
-from ledger.services import Document
 from recipients.models import Recipient, RecipientCategory
+
+from . import supply
+from .procurement import open_desk
+from .supply import REGISTERED, Batch, Order
 
 C = RecipientCategory
 
 # Two rounds of requests, more than the stock can cover ---------------------------------------
 
-ROUND_1 = "2026 年第 1 轮口罩调配"
-ROUND_2 = "2026 年第 2 轮口罩调配"
+
+def round_name(today, number: int) -> str:
+    """The demo's round names carry the year the demo is seeded in, as a real campaign's do."""
+    return f"{today:%Y} 年第 {number} 轮口罩调配"
+
 
 C_MEDICAL = {C.HOSPITAL, C.FEVER_CLINIC, C.CDC}
 C_CITY = {C.WATER, C.POWER, C.GAS, C.SANITATION, C.TRANSPORT, C.COMMUNITY,
@@ -75,7 +79,8 @@ def seed_rounds(allocator_id: int | None, approver_id: int | None) -> list[str]:
     )
     created = []
     today = local_today()
-    for name, days_ago, scale in ((ROUND_1, 6, 1.0), (ROUND_2, 0, 0.8)):
+    for number, days_ago, scale in ((1, 6, 1.0), (2, 0, 0.8)):
+        name = round_name(today, number)
         if services.find_round(name) is not None:
             continue
         found = services.create_round(
@@ -92,9 +97,9 @@ def seed_rounds(allocator_id: int | None, approver_id: int | None) -> list[str]:
         ]
         services.add_requests(found, items, allocator_id)
         created.append(f"round {name} ({len(items)} requests)")
-        if name == ROUND_2:
+        if number == 2:
             created.extend(_second_delivery(today))
-        if name == ROUND_1:
+        if number == 1:
             plan = plans.create_plan(found, allocator_id)
             plans.submit(plan, allocator_id)
             plans.approve(plan, approver_id, "已核对梯队汇总与缺口，同意出库。")
@@ -123,61 +128,49 @@ def seed_rounds(allocator_id: int | None, approver_id: int | None) -> list[str]:
     return created
 
 
-# Arrived and released after round 1 was issued, for round 2 to share out.
-# (grade, maker, model, pieces per box, lot number, pieces[, days to expiry])
+# Arrived and released after round 1 was issued, for round 2 to share out: ordered, received
+# with their papers and released by the inspector, as every demo lot is (`demo.supply`).
+# (grade, maker, model, pieces per box, lot number, pieces, order[, days to expiry])
+# fmt: off
 SECOND_DELIVERY = [
     # A transfer from the province close to its expiry: FEFO hands it out first in round 2.
-    (
-        "disposable_medical",
-        "稳健医疗用品股份有限公司",
-        "一次性使用 平面耳挂",
-        50,
-        "WJ-R2-YC-临期",
-        10_000,
-        20,
-    ),
-    ("surgical", "稳健医疗用品股份有限公司", "平面耳挂式 17.5×9.5cm", 50, "WJ-S-R2-0001", 160_000),
-    ("kn95", "比亚迪精密制造有限公司", "BYD-KN95 折叠式", 20, "BYD-R2-KN-0001", 60_000),
-    ("medical_protective", "振德医疗用品股份有限公司", "ZD-FH 折叠式", 20, "ZDFH-R2-0001", 12_000),
-    (
-        "disposable_medical",
-        "广州美丽康保健用品有限公司",
-        "MLK-YC 平面耳挂",
-        50,
-        "MLK-R2-Y-0001",
-        90_000,
-    ),
-    ("daily_protective", "比亚迪精密制造有限公司", "成人款 平面型", 50, "BYD-R2-RC-0001", 120_000),
+    ("disposable_medical", "稳健医疗用品股份有限公司", "一次性使用 平面耳挂", 50, "WJ-R2-YC-临期",
+     10_000, Order("广东省应急管理厅", "transfer", "粤应急物资调拨〔2020〕21 号"), 20),
+    ("surgical", "稳健医疗用品股份有限公司", "平面耳挂式 17.5×9.5cm", 50, "WJ-S-R2-0001", 160_000,
+     Order("稳健医疗用品股份有限公司", "purchase", "SG-CG-2020-031", "0.9500")),
+    ("kn95", "比亚迪精密制造有限公司", "BYD-KN95 折叠式", 20, "BYD-R2-KN-0001", 60_000,
+     Order("比亚迪精密制造有限公司", "purchase", "SG-CG-2020-032", "4.2000")),
+    ("medical_protective", "振德医疗用品股份有限公司", "ZD-FH 折叠式", 20, "ZDFH-R2-0001", 12_000,
+     Order("振德医疗用品股份有限公司", "purchase", "SG-CG-2020-033", "8.8000")),
+    ("disposable_medical", "广州美丽康保健用品有限公司", "MLK-YC 平面耳挂", 50, "MLK-R2-Y-0001",
+     90_000, Order("广州美丽康保健用品有限公司", "purchase", "SG-CG-2020-034", "0.5500")),
+    ("daily_protective", "比亚迪精密制造有限公司", "成人款 平面型", 50, "BYD-R2-RC-0001", 120_000,
+     Order("比亚迪精密制造有限公司", "purchase", "SG-CG-2020-035", "0.6000")),
 ]
+# fmt: on
 
 
 def _second_delivery(today) -> list[str]:
-    procurement, inspector = find_user("procurement"), find_user("inspector")
+    desk, _ = open_desk()
     created = []
-    for grade, maker, model, per_box, number, pieces, *expiry in SECOND_DELIVERY:
+    for grade, maker, model, per_box, number, pieces, order, *expiry in SECOND_DELIVERY:
         if db.session.scalar(sa.select(Lot.id).where(Lot.lot_number == number)):
             continue
-        found = catalog.find_grade(grade)
-        if found is None:
+        if catalog.find_grade(grade) is None:
             continue
-        product = catalog.product_for(found, maker, model, per_box)
-        lot = catalog.create_lot(
-            product,
+        production = today - timedelta(days=700 if expiry else 10)
+        batch = Batch(
+            grade,
+            maker,
+            model,
+            per_box,
             number,
             pieces,
-            LotOrigin.DOMESTIC_MEDICAL
-            if grade != "daily_protective"
-            else LotOrigin.DOMESTIC_NON_MEDICAL,
-            actor=procurement,
-            production_date=today - timedelta(days=700 if expiry else 10),
-            expiry_date=today + timedelta(days=expiry[0] if expiry else 720),
+            LotOrigin.DOMESTIC_MEDICAL if grade in REGISTERED else LotOrigin.DOMESTIC_NON_MEDICAL,
+            production,
+            today + timedelta(days=expiry[0] if expiry else 720),
         )
-        ledger.receive(lot, procurement)
-        ledger.release(
-            lot,
-            inspector,
-            reason="证件齐全，检验合格",
-            document=Document(ledger.DOC_INSPECTION, None, "质检放行"),
-        )
+        lot = supply.receive(desk, order, batch, days_ago=0)
+        supply.release(desk, lot, local_now())
         created.append(number)
     return [f"{len(created)} lots for round 2"] if created else []

@@ -32,19 +32,49 @@ def _pivot() -> sa.Subquery:
 # The stock page -----------------------------------------------------------------------------
 
 
-@dataclass
-class GradeStock:
-    grade: Grade
+# The stock page's columns: the ledger's buckets, with the available pieces of lots past their
+# expiry date taken out of "available" into a column of their own (they cannot be allocated).
+EXPIRED_COLUMN = "expired_available"
+STOCK_COLUMNS = (
+    Bucket.QUARANTINE.value,
+    Bucket.AVAILABLE.value,
+    EXPIRED_COLUMN,
+    Bucket.ON_HOLD.value,
+    Bucket.REJECTED.value,
+    Bucket.ISSUED.value,
+    Bucket.WRITTEN_OFF.value,
+)
+
+
+class _Columns:
+    """Pieces per stock-page column for a row that has `buckets` and `expired` pieces."""
+
     buckets: dict[Bucket, int]
-    lots: int
+    expired: int
+
+    def shown(self, column: str) -> int:
+        if column == EXPIRED_COLUMN:
+            return self.expired
+        if column == Bucket.AVAILABLE.value:
+            return self.buckets[Bucket.AVAILABLE] - self.expired
+        return self.buckets[Bucket(column)]
 
     @property
     def in_stock(self) -> int:
         return sum(self.buckets[b] for b in IN_STOCK)
 
 
-def stock_by_grade() -> list[GradeStock]:
-    """Pieces per grade and bucket, for every grade that has lots or is offered."""
+@dataclass
+class GradeStock(_Columns):
+    grade: Grade
+    buckets: dict[Bucket, int]
+    lots: int
+    expired: int = 0  # available pieces of lots past their expiry date
+
+
+def stock_by_grade(today: date | None = None) -> list[GradeStock]:
+    """Pieces per grade and bucket, for every grade that has lots or is offered; with `today`,
+    also the available pieces of lots that expired before it."""
     rows = db.session.execute(
         sa.select(Product.grade_id, Balance.bucket, sa.func.sum(Balance.quantity))
         .join(Lot, Balance.lot_id == Lot.id)
@@ -61,9 +91,25 @@ def stock_by_grade() -> list[GradeStock]:
             .group_by(Product.grade_id)
         ).all()
     )
+    expired = {}
+    if today is not None:
+        expired = dict(
+            db.session.execute(
+                sa.select(Product.grade_id, sa.func.sum(Balance.quantity))
+                .join(Lot, Balance.lot_id == Lot.id)
+                .join(Product, Lot.product_id == Product.id)
+                .where(Balance.bucket == Bucket.AVAILABLE, Lot.expiry_date < today)
+                .group_by(Product.grade_id)
+            ).all()
+        )
     grades = db.session.scalars(sa.select(Grade).order_by(Grade.id))
     return [
-        GradeStock(grade, sums.get(grade.id, {b: 0 for b in Bucket}), lot_counts.get(grade.id, 0))
+        GradeStock(
+            grade,
+            sums.get(grade.id, {b: 0 for b in Bucket}),
+            lot_counts.get(grade.id, 0),
+            int(expired.get(grade.id) or 0),
+        )
         for grade in grades
         if grade.active or grade.id in sums
     ]
@@ -82,13 +128,10 @@ STATUS_FILTERS = (
 
 
 @dataclass
-class LotStock:
+class LotStock(_Columns):
     lot: Lot
     buckets: dict[Bucket, int]
-
-    @property
-    def in_stock(self) -> int:
-        return sum(self.buckets[b] for b in IN_STOCK)
+    expired: int = 0  # its available pieces, once the lot is past its expiry date
 
 
 def lot_stock(
@@ -114,6 +157,11 @@ def lot_stock(
     expiring_stock = sum((col[b] for b in EXPIRY_BUCKETS), sa.literal(0))
     if status == "in_stock":
         query = query.where(in_stock > 0)
+    elif status == Bucket.AVAILABLE.value:
+        # Available for allocation: an expired lot's pieces are not, whatever their bucket.
+        query = query.where(
+            col[Bucket.AVAILABLE] > 0, sa.or_(Lot.expiry_date.is_(None), Lot.expiry_date >= today)
+        )
     elif status in {b.value for b in IN_STOCK}:
         query = query.where(col[Bucket(status)] > 0)
     elif status == "expiring":
@@ -137,9 +185,13 @@ def lot_stock(
             )
         )
     result = paginate(query, page, per_page)
-    result.items = [
-        LotStock(row[0], {b: int(row[i + 1]) for i, b in enumerate(Bucket)}) for row in result.items
-    ]
+    rows = []
+    for row in result.items:
+        buckets = {b: int(row[i + 1]) for i, b in enumerate(Bucket)}
+        lot = row[0]
+        past = lot.expiry_date is not None and lot.expiry_date < today
+        rows.append(LotStock(lot, buckets, buckets[Bucket.AVAILABLE] if past else 0))
+    result.items = rows
     return result
 
 

@@ -31,7 +31,7 @@ from .forms import (
     WriteOffExpiredForm,
     WriteOffForm,
 )
-from .models import Bucket, EntryKind, LedgerEntry
+from .models import BUCKET_LABELS, Bucket, EntryKind, LedgerEntry
 from .verify import verify as verify_ledger
 
 bp = Blueprint("ledger", __name__)
@@ -43,6 +43,12 @@ NAV = [
     NavItem("ledger.verify", _l("Verify ledger")),
     NavItem("ledger.grades", _l("Grades"), "admin"),
 ]
+
+# The stock page's columns: the buckets, and the available pieces of expired lots apart.
+COLUMN_LABELS = {
+    **{b.value: label for b, label in BUCKET_LABELS.items()},
+    queries.EXPIRED_COLUMN: _l("Expired, not usable"),
+}
 
 STATUS_LABELS = {
     "in_stock": _l("In stock"),
@@ -99,14 +105,14 @@ def stock():
     return render_template(
         "ledger/stock.html",
         today=today,
-        summary=queries.stock_by_grade(),
+        summary=queries.stock_by_grade(today),
         page=page,
         status=status,
         statuses=STATUS_LABELS,
         grade_id=grade_id,
         grades=db.session.scalars(db.select(Grade).order_by(Grade.id)).all(),
         search=search,
-        buckets=list(Bucket),
+        columns=[(c, COLUMN_LABELS[c]) for c in queries.STOCK_COLUMNS],
         expired_count=queries.count_expired(today),
         expired_form=WriteOffExpiredForm(formdata=None),
     )

@@ -95,7 +95,15 @@ def record_confirmations(
     db.session.flush()
 
 
-def _decide(lot: Lot, actor: User, decision: Decision, reason: str, result: Checklist, overridden):
+def _decide(
+    lot: Lot,
+    actor: User,
+    decision: Decision,
+    reason: str,
+    result: Checklist,
+    overridden: bool,
+    occurred_at: datetime | None = None,
+):
     inspection = Inspection(
         lot=lot,
         decision=decision,
@@ -104,7 +112,7 @@ def _decide(lot: Lot, actor: User, decision: Decision, reason: str, result: Chec
         reason=reason,
         checklist=result.as_dict(),
         inspector_id=actor.id,
-        decided_at=now_utc(),
+        decided_at=occurred_at or now_utc(),
     )
     db.session.add(inspection)
     db.session.flush()
@@ -136,7 +144,9 @@ def release_batch(
         reason = f"质检通过 Checklist {result.verdict}" + (
             f": {override_reason}" if override_reason else ""
         )
-    inspection = _decide(lot, actor, Decision.RELEASE, override_reason, result, overridden)
+    inspection = _decide(
+        lot, actor, Decision.RELEASE, override_reason, result, overridden, occurred_at
+    )
     entry = ledger.release(
         lot,
         actor,
@@ -158,7 +168,7 @@ def reject_batch(
     if not reason:
         raise ServiceError(_l("Give a reason: it is kept in the ledger."), "reason")
     result = checklist(lot)
-    inspection = _decide(lot, actor, Decision.REJECT, reason, result, False)
+    inspection = _decide(lot, actor, Decision.REJECT, reason, result, False, occurred_at)
     entry = ledger.reject(
         lot,
         actor,

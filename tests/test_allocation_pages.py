@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 from accounts.models import Role
 from allocation.forms import DeliveryForm, PolicyForm, RecipientForm, RequestForm
 from allocation.models import Plan, PlanStatus, Round
+from core.clock import local_today
 from extensions import db
 from recipients.models import Recipient
 
@@ -193,7 +194,11 @@ def test_plan_journey_through_the_pages(app, client, auth, make_user, round_page
     assert client.get(f"{plan_url}/deliveries/{hospital_id}").status_code == 200
     response = client.post(
         f"{plan_url}/deliveries/{hospital_id}",
-        data={"signed_by": "刘敏", "received_on": "2026-02-11", "quantity_received": "600"},
+        data={
+            "signed_by": "刘敏",
+            "received_on": local_today().isoformat(),
+            "quantity_received": "600",
+        },
     )
     assert response.status_code == 302
 

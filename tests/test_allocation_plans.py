@@ -1,14 +1,13 @@
 """Plans: run, versions, two-person approval, issue into the ledger (stale and double issue
 refused), reversal, deliveries; the policy and the recipients' tier changes."""
 
-from datetime import date
-
 import pytest
 import sqlalchemy as sa
 
 from accounts.models import Role, User
 from allocation import plans, services
 from allocation.models import Plan, PlanStatus, Round, RoundStatus
+from core.clock import local_today
 from core.errors import ServiceError
 from extensions import db
 from ledger import services as ledger
@@ -225,17 +224,17 @@ def test_delivery_confirmation(app, scene, people):
         plan = db.session.get(Plan, plan_id)
         with pytest.raises(ServiceError) as missing:
             plans.record_delivery(
-                plan, scene["pharmacy"], "李婷", date(2026, 2, 11), 300, "", people["alloc"]
+                plan, scene["pharmacy"], "李婷", local_today(), 300, "", people["alloc"]
             )
         assert missing.value.field == "discrepancy"
         plans.record_delivery(
-            plan, scene["pharmacy"], "李婷", date(2026, 2, 11), 300, "少一箱", people["alloc"]
+            plan, scene["pharmacy"], "李婷", local_today(), 300, "少一箱", people["alloc"]
         )
         db.session.commit()
         assert plans.deliveries(plan)[scene["pharmacy"]].quantity_received == 300
         with pytest.raises(ServiceError):
             plans.record_delivery(
-                plan, scene["pharmacy"], "李婷", date(2026, 2, 11), 350, "", people["alloc"]
+                plan, scene["pharmacy"], "李婷", local_today(), 350, "", people["alloc"]
             )
 
 

@@ -1,6 +1,6 @@
 """Stock movements through the ledger services: what they allow, what they refuse."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from accounts.models import Role, User
 from catalog.models import Lot
+from core.clock import local_today
 from core.db import now_utc
 from core.errors import ServiceError
 from extensions import db
@@ -150,7 +151,7 @@ def test_rejected_stock_is_never_allocatable(app, make_lot):
 
 
 def test_expired_lots_are_not_allocatable_and_are_written_off(app, make_lot, make_recipient):
-    today = date(2026, 3, 1)
+    today = local_today()  # issuing checks expiry against the real day, so the test uses it too
     old = make_lot(qty=300, expiry_date=today - timedelta(days=1), lot_number="OLD")
     last_day = make_lot(qty=200, expiry_date=today, lot_number="LAST")
     fresh = make_lot(qty=100, expiry_date=today + timedelta(days=400), lot_number="NEW")

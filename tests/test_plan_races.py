@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from accounts.models import Role
 from allocation import plans
 from allocation.models import Delivery, Plan, PlanStatus, PlanTransition, Round
+from core.clock import local_today
 from core.errors import ServiceError
 from extensions import db
 from ledger.verify import verify
@@ -183,7 +184,6 @@ def test_approve_and_return_at_once(app, plan_at, people):
 
 
 def test_two_delivery_records_for_one_unit_at_once(app, plan_at, people):
-    from datetime import date
 
     wrong = []
     for _ in range(ATTEMPTS):
@@ -193,7 +193,7 @@ def test_two_delivery_records_for_one_unit_at_once(app, plan_at, people):
 
         def record(name: str, p=plan_id, unit=unit_id, pieces=planned):
             return lambda: plans.record_delivery(
-                _plan(p), unit, name, date(2026, 2, 11), pieces, "", people["alloc"]
+                _plan(p), unit, name, local_today(), pieces, "", people["alloc"]
             )
 
         outcomes = at_once(app, record("王医生"), record("李护士"))

@@ -32,7 +32,8 @@ def test_inspector_stock_recall_and_hold_in_chinese(new_page, screenshot):
     expect(summary.get_by_role("link", name="医用防护口罩")).to_be_visible()
     expect(summary.locator("th", has_text="冻结")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^\d+ 天后到期$")).first).to_be_visible()
-    expect(page.locator("table.lots").get_by_text("已过期")).to_be_visible()
+    expect(page.locator("table.lots").get_by_text("已过期", exact=True)).to_be_visible()
+    expect(summary.get_by_role("columnheader", name="已过期，不可用")).to_be_visible()
     screenshot(page, "stock-zh")
 
     page.locator("select[name=status]").select_option("on_hold")

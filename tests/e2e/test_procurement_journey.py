@@ -2,10 +2,13 @@
 an inspector checks the list and releases it, and the stock page shows it available."""
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
 
+from core.clock import DEFAULT_TIMEZONE
 from tests.e2e.test_login_journey import sign_in
 from tests.procurement_helpers import PNG_BYTES
 
@@ -68,8 +71,10 @@ def _journey(page, screenshot, lang: str, lot_number: str) -> None:
     screenshot(page, f"proc-receive-error-{lang}")
 
     page.fill("#lot_number", lot_number)
-    page.fill("#production_date", "2026-11-01")
-    page.fill("#expiry_date", "2028-10-31")
+    # Dates relative to the day the suite runs: a batch made a month ago, its report after it.
+    made = datetime.now(ZoneInfo(DEFAULT_TIMEZONE)).date() - timedelta(days=30)
+    page.fill("#production_date", made.isoformat())
+    page.fill("#expiry_date", (made + timedelta(days=730)).isoformat())
     page.fill("#pieces", "100000")
     page.get_by_role("button", name=t["submit_receive"]).click()
     expect(page.locator(".flash-success")).to_contain_text(t["received"])
@@ -86,7 +91,7 @@ def _journey(page, screenshot, lang: str, lot_number: str) -> None:
     page.fill("#number", f"GZJY-{lot_number}")
     page.fill("#holder", "稳健医疗用品股份有限公司")
     page.fill("#issuer", "广州医疗器械质量监督检验中心")
-    page.fill("#valid_from", "2026-11-05")
+    page.fill("#valid_from", (made + timedelta(days=4)).isoformat())
     page.fill("#bacterial_filtration", "98.9")
     page.fill("#particle_filtration", "55")
     page.fill("#pressure_difference", "35")

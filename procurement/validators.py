@@ -65,6 +65,9 @@ class NumberFormatError(ValueError):
 
 # The 31 provincial-level abbreviations used on registration certificates and licences.
 PROVINCE_ABBREVIATIONS = frozenset("京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼")
+# Registrations may also be approved by the Xinjiang Production and Construction Corps (兵团),
+# which has provincial standing: 兵械注准… numbers sit beside the provinces' in NMPA's register.
+REGISTRATION_AUTHORITIES = PROVINCE_ABBREVIATIONS | {"兵"}
 NATIONAL = "国"
 
 
@@ -238,7 +241,7 @@ def parse_registration_number(text: str | None) -> RegistrationNumber:
             )
         )
     authority, form, digits = match["authority"], match["form"], match["digits"]
-    if authority != NATIONAL and authority not in PROVINCE_ABBREVIATIONS:
+    if authority != NATIONAL and authority not in REGISTRATION_AUTHORITIES:
         shown = authority or "（空）"
         raise NumberFormatError(
             Message(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian packages Baogong needs, when they are missing.
 #   scripts/system-deps.sh run    what serving needs (WeasyPrint's Pango, a CJK font)
-#   scripts/system-deps.sh test   that, plus a browser for the end-to-end tests and poppler
+#   scripts/system-deps.sh test   that, plus a browser for the end-to-end tests, poppler, and
+#                                 libfaketime (CI runs the suite again on another date)
 # As root it installs them with apt-get; otherwise it prints the command to run and fails.
 set -euo pipefail
 
@@ -9,7 +10,7 @@ purpose=${1:-run}
 python=${PYTHON:-python3}
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-noto-cjk)
 if [[ $purpose == test ]]; then
-  packages+=(chromium poppler-utils)
+  packages+=(chromium poppler-utils faketime)
 fi
 if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   packages+=(python3-venv)

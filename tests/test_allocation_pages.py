@@ -189,6 +189,7 @@ def test_plan_journey_through_the_pages(app, client, auth, make_user, round_page
         assert plan.status is PlanStatus.ISSUED
         hospital = db.session.scalar(db.select(Recipient).where(Recipient.name == "粤北人民医院"))
         hospital_id = hospital.id
+        today = local_today()
     trace = client.get(f"/trace/recipients/{hospital_id}").get_data(as_text=True)
     assert plan.number in trace
     assert client.get(f"{plan_url}/deliveries/{hospital_id}").status_code == 200
@@ -196,7 +197,7 @@ def test_plan_journey_through_the_pages(app, client, auth, make_user, round_page
         f"{plan_url}/deliveries/{hospital_id}",
         data={
             "signed_by": "刘敏",
-            "received_on": local_today().isoformat(),
+            "received_on": today.isoformat(),
             "quantity_received": "600",
         },
     )

@@ -151,7 +151,8 @@ def test_rejected_stock_is_never_allocatable(app, make_lot):
 
 
 def test_expired_lots_are_not_allocatable_and_are_written_off(app, make_lot, make_recipient):
-    today = local_today()  # issuing checks expiry against the real day, so the test uses it too
+    with app.app_context():  # issuing checks expiry against the real day: the test uses it too
+        today = local_today()
     old = make_lot(qty=300, expiry_date=today - timedelta(days=1), lot_number="OLD")
     last_day = make_lot(qty=200, expiry_date=today, lot_number="LAST")
     fresh = make_lot(qty=100, expiry_date=today + timedelta(days=400), lot_number="NEW")

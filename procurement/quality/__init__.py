@@ -45,8 +45,9 @@ What each rule checks
 =====================
 * `grade.known`, `origin.consistent`: the grade is one this table covers; the origin fits it.
 * `documents.<kind>` / `documents.foreign_approval`: the required papers are attached.
-* `registration.number`: 2014 format (see `validators.parse_registration_number`); 械备 filings and
-  pre-2014 formats fail; class digit must be 2 or 3; a province approves Class II only (Class III
+* `registration.number`: 2014 format (see `validators.parse_registration_number`; the authority is
+  国, a province's abbreviation or 兵 for the Xinjiang Production and Construction Corps); 械备
+  filings and pre-2014 formats fail; class digit must be 2 or 3; a province approves Class II only (Class III
   under a province fails), 国 with 准 is a domestic Class III number (warn for masks, which are
   Class II); imports (进/许) are always 国; category 14 (2017 catalogue) or 64 (2002) else warn;
   a first-registration year after the receipt date fails; 准 on imported goods or 进/许 on
@@ -78,6 +79,29 @@ What each rule checks
   (`STANDARD_LIMITS`); a missing value fails and names what is missing (for imported goods,
   whose report is not required and may follow a foreign standard, a missing value only warns;
   a value given and out of limits still fails).
+* `origin.made_in`: goods made in China (产地 CN) that came in as imports are checked as domestic
+  goods: an export paper (CE, FDA, NIOSH) does not replace the Chinese registration or the GB
+  test report. An import whose maker has a Chinese name and no recorded country FAILS until the
+  country is recorded.
+* `standard.edition`, `design.valve`: a KN95 batch is judged by the GB 2626 edition in force on
+  its production date (2006 before 2020-07-01, 2019 from then; no date: 2019, with a WARN); for
+  the 2019 edition whether the mask has an exhalation valve must be recorded (clause 5.5 sets
+  different resistance limits; until recorded the stricter of each applies and the line FAILS).
+  A medical protective mask with a valve FAILS (GB 19083-2010, 4.1). The limits are in
+  `limits.limits_for`, with their sources.
+* `registration.product`, `registration.model`: the registration certificate's product name
+  (产品名称) is the grade received (医用外科口罩 for surgical masks, …: a 一次性使用医用口罩
+  registration on a surgical batch FAILS); the model received is among its models (型号、规格),
+  when they are recorded. No product name recorded WARNS.
+* `company.entrusted` (instead of `company.same_name`, when the batch records a registrant 注册人
+  other than its maker): under the registrant system (注册人制度) the registration certificate
+  names the registrant, the production licence the contract maker (受托生产企业); a business
+  licence or test report may name either. Any other holder FAILS.
+* `company.listed`: the maker, registrant, supplier and every paper's holder (and the business
+  licences' codes) against the negative list (黑名单) kept by the administrator; a match FAILS.
+* `company.foreign_holder`: a NIOSH approval or FDA authorisation held by another company than the
+  maker FAILS (counterfeit respirators carried other makers' approval numbers; NIOSH counterfeit
+  respirator notice, April 2020).
 * `inspection.goods_match_order`, `inspection.packaging_intact`: for imported goods (and donated
   imported goods) None fails with "needs the inspector's confirmation"; for any goods a recorded
   False fails.
@@ -95,11 +119,12 @@ above, ``limits`` the standards' limits, ``rules`` one module per kind of rule, 
 from core.text import Message
 
 from .checklist import evaluate
-from .facts import BatchFacts, CertificateFacts, Checklist, RuleResult
-from .limits import STANDARD_LIMITS, Limit
+from .facts import BatchFacts, CertificateFacts, Checklist, ListedCompany, RuleResult
+from .limits import GB2626_2019_FROM, STANDARD_LIMITS, Limit, kn95_edition, limits_for
 from .requirements import Requirement, requirement_for
 from .rules.company import normalise_company_name
 from .rules.numbers import NOT_PPE_NOTIFIED_BODIES
+from .rules.product import GRADE_PRODUCT_NAMES
 from .rules.validity import EMERGENCY_APPROVAL_MAX_DAYS, EXPIRY_WARNING_DAYS
 from .vocabulary import (
     GRADE_LABELS,
@@ -118,7 +143,9 @@ from .vocabulary import (
 __all__ = [
     "EMERGENCY_APPROVAL_MAX_DAYS",
     "EXPIRY_WARNING_DAYS",
+    "GB2626_2019_FROM",
     "GRADE_LABELS",
+    "GRADE_PRODUCT_NAMES",
     "KIND_LABELS",
     "MEASURE_LABELS",
     "MEDICAL_GRADES",
@@ -132,6 +159,7 @@ __all__ = [
     "Checklist",
     "Grade",
     "Limit",
+    "ListedCompany",
     "Measure",
     "Message",
     "Origin",
@@ -139,6 +167,8 @@ __all__ = [
     "Requirement",
     "RuleResult",
     "evaluate",
+    "kn95_edition",
+    "limits_for",
     "normalise_company_name",
     "requirement_for",
 ]

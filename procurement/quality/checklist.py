@@ -5,9 +5,11 @@ from __future__ import annotations
 from core.text import Message
 
 from .facts import BatchFacts, Checklist, RuleResult, as_date, kind_of, rule_result
+from .limits import limits_for
 from .requirements import goods_path, requirement_for
-from .rules.company import check_company
+from .rules.company import check_company, check_foreign_holders, check_listed
 from .rules.confirmations import check_confirmations
+from .rules.design import check_design
 from .rules.documents import check_documents
 from .rules.numbers import (
     check_business_licence,
@@ -18,7 +20,8 @@ from .rules.numbers import (
     check_production_licence,
     check_registration,
 )
-from .rules.origin import check_origin, donation_path
+from .rules.origin import check_origin, donation_path, made_in_check
+from .rules.product import check_registered_product
 from .rules.reports import check_test_report
 from .rules.validity import VALIDITY_KINDS, check_validity
 from .vocabulary import CertificateKind as K
@@ -56,13 +59,21 @@ def evaluate(batch: BatchFacts) -> Checklist:
         results.append(line)
     else:
         path = goods_path(grade, origin)
-    requirement = requirement_for(grade, origin, path)
+    path, lines = made_in_check(batch, path, grade)
+    results += lines
+    requirement = (
+        requirement_for(grade, origin, path)
+        if origin is Origin.DONATION
+        else requirement_for(grade, path)
+    )
     results += check_documents(requirement, certificates)
+    results += check_design(batch, grade)
 
     for cert in certificates:
         kind = kind_of(cert)
         if kind is K.REGISTRATION_CERTIFICATE:
             results.append(check_registration(cert, grade, path, received_on))
+            results += check_registered_product(cert, grade, batch.model)
         elif kind is K.PRODUCTION_LICENCE:
             results.append(check_production_licence(cert, received_on))
         elif kind is K.BUSINESS_LICENCE:
@@ -82,9 +93,13 @@ def evaluate(batch: BatchFacts) -> Checklist:
 
     if path is not Origin.IMPORTED:
         results += check_company(batch, certificates)
+    else:
+        results += check_foreign_holders(batch, certificates)
+    results += check_listed(batch, certificates)
+    limits = limits_for(grade, as_date(batch.production_date), batch.exhalation_valve)
     for cert in certificates:
         if kind_of(cert) is K.TEST_REPORT:
             missing = Outcome.WARN if path is Origin.IMPORTED else Outcome.FAIL
-            results += check_test_report(cert, grade, missing)
+            results += check_test_report(cert, grade, missing, limits)
     results += check_confirmations(batch, requirement.inspector_confirmations)
     return Checklist(tuple(results))

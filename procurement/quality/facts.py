@@ -16,6 +16,7 @@ __all__ = [
     "BatchFacts",
     "CertificateFacts",
     "Checklist",
+    "ListedCompany",
     "RuleResult",
     "as_date",
     "kind_of",
@@ -36,7 +37,7 @@ class CertificateFacts:
     paper has none (a business licence 长期). notified_body: for a CE certificate, the notified
     body's four-digit number. measured: for a test report, its measured values keyed by `Measure`
     (numbers as int, float, Decimal or numeric strings; synthetic_blood as a bool, True meaning
-    no penetration).
+    no penetration). product_name / models: what a registration certificate covers.
     """
 
     kind: CertificateKind | str
@@ -47,6 +48,8 @@ class CertificateFacts:
     valid_until: date | None = None
     notified_body: str | None = None
     measured: Mapping[str, object] = field(default_factory=dict)
+    product_name: str = ""  # a registration certificate's 产品名称
+    models: str = ""  # its 型号、规格, as printed (several separated by 、，,;；/)
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,12 @@ class BatchFacts:
     certificate attached to the batch. goods_match_order / packaging_intact: the inspector's
     confirmations (None = not confirmed yet). donated_goods_origin: for a donation, whether the
     goods themselves are domestic medical, domestic non-medical or imported (None = infer it from
-    the papers attached).
+    the papers attached). production_date: when the goods were made (chooses the edition of a
+    standard). exhalation_valve: whether the mask has one (None = not recorded). registrant: the
+    注册人 who holds the registration when another company (the maker, 受托生产企业) made the
+    goods under contract ("" = the maker itself). made_in: ISO country code of where the goods were
+    made (产地; "" = not recorded). model: the model received. supplier: who delivered them.
+    listed: the companies on the negative list (names and codes) to compare everyone with.
     """
 
     grade_code: Grade | str
@@ -69,6 +77,22 @@ class BatchFacts:
     goods_match_order: bool | None = None
     packaging_intact: bool | None = None
     donated_goods_origin: Origin | str | None = None
+    production_date: date | None = None
+    exhalation_valve: bool | None = None
+    registrant: str = ""
+    made_in: str = ""
+    model: str = ""
+    supplier: str = ""
+    listed: Sequence[ListedCompany] = ()
+
+
+@dataclass(frozen=True)
+class ListedCompany:
+    """A company on the negative list (黑名单): batches it made, registered or delivered fail."""
+
+    name: str
+    code: str = ""  # its unified social credit code, when known
+    source: str = ""  # who listed it and where (e.g. a regulator's announcement)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ class Measure(StrEnum):
     EXHALATION_RESISTANCE = "exhalation_resistance"  # Pa at 85 L/min
     PRESSURE_DIFFERENCE = "pressure_difference"  # Δp, Pa/cm² at 8 L/min (通气阻力/压力差)
     SYNTHETIC_BLOOD = "synthetic_blood"  # bool: True = no penetration (passes)
+    TOTAL_INWARD_LEAKAGE = "total_inward_leakage"  # %, the highest wearer mean (GB 2626 5.3)
 
 
 GRADE_LABELS: dict[Grade, Message] = {
@@ -116,4 +117,5 @@ MEASURE_LABELS: dict[Measure, Message] = {
     Measure.EXHALATION_RESISTANCE: Message("呼气阻力", "exhalation resistance"),
     Measure.PRESSURE_DIFFERENCE: Message("压力差（通气阻力 Δp）", "pressure difference (Δp)"),
     Measure.SYNTHETIC_BLOOD: Message("合成血液穿透", "synthetic blood penetration"),
+    Measure.TOTAL_INWARD_LEAKAGE: Message("泄漏率（总泄漏率）", "total inward leakage"),
 }

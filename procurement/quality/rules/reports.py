@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from core.text import Message, capitalised
 
 from ..facts import CertificateFacts, RuleResult, paper_name, rule_result
-from ..limits import PERCENT, STANDARD_LIMITS, format_number
+from ..limits import PERCENT, Limit, format_number, limits_for
 from ..vocabulary import MEASURE_LABELS, Grade, Outcome
 
 
@@ -23,21 +23,27 @@ def _to_decimal(value: object) -> Decimal | None:
 
 
 def check_test_report(
-    cert: CertificateFacts, grade: Grade, missing: Outcome = Outcome.FAIL
+    cert: CertificateFacts,
+    grade: Grade,
+    missing: Outcome = Outcome.FAIL,
+    limits: tuple[Limit, ...] | None = None,
 ) -> list[RuleResult]:
-    """Each measured value against the grade's standard. A value not given is `missing` (FAIL
-    where the report is required; WARN for imported goods, whose report may follow another
-    standard and is not required)."""
+    """Each measured value against the grade's standard (`limits`, default the grade's
+    `limits_for`). A value not given is `missing` (FAIL where the report is required; WARN for
+    imported goods, whose report may follow another standard and is not required); an optional
+    value (total inward leakage) is checked only where it is given."""
     results = []
     report = paper_name(cert)
     measured = {str(k): v for k, v in (cert.measured or {}).items()}
-    for limit in STANDARD_LIMITS[grade]:
+    for limit in limits if limits is not None else limits_for(grade):
         code = f"test.{limit.measure}"
         label = MEASURE_LABELS[limit.measure]
         required = limit.describe()
         std = limit.standard
         raw = measured.get(str(limit.measure))
         if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if limit.optional:
+                continue
             results.append(
                 rule_result(
                     code,

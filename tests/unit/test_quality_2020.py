@@ -1,0 +1,327 @@
+"""The quality gate against the rules as they are (issue 13): GB 2626 by edition and valve,
+entrusted production, goods made in China that came in as imports, the registration's product,
+the negative list. Each case is a certificate set as 2020's batches came with them."""
+
+from datetime import date
+
+from procurement.quality import BatchFacts, CertificateFacts, CertificateKind, Outcome, evaluate
+from procurement.quality.facts import ListedCompany
+from procurement.validators import parse_registration_number
+
+K = CertificateKind
+RECEIVED = date(2020, 9, 15)
+BYD = "比亚迪精密制造有限公司"
+BYD_CODE = "914403007883124559"
+
+
+def kn95_papers(measured):
+    return [
+        CertificateFacts(K.BUSINESS_LICENCE, BYD_CODE, issuer="深圳市市场监督管理局", holder=BYD),
+        CertificateFacts(
+            K.TEST_REPORT,
+            "SZJY2020-0812",
+            issuer="深圳市计量质量检测研究院",
+            holder=BYD,
+            valid_from=date(2020, 8, 12),
+            measured=measured,
+        ),
+        CertificateFacts(K.CONFORMITY_CERTIFICATE, "HG-0812", holder=BYD),
+    ]
+
+
+def kn95(made, valve, measured, **kw):
+    return evaluate(
+        BatchFacts(
+            "kn95",
+            "domestic_non_medical",
+            RECEIVED,
+            maker=BYD,
+            certificates=kn95_papers(measured),
+            production_date=made,
+            exhalation_valve=valve,
+            **kw,
+        )
+    )
+
+
+def line(checklist, code):
+    found = checklist.by_code(code)
+    assert len(found) == 1, [(r.code, r.outcome) for r in checklist]
+    return found[0]
+
+
+# 1. GB 2626: the edition of the production date, the valve, total inward leakage -----------
+
+# A report that met GB 2626-2006 (inhalation ≤350 Pa, exhalation ≤250 Pa) but not 2019.
+OLD_FIGURES = {
+    "particle_filtration": "96.2",
+    "inhalation_resistance": "280",
+    "exhalation_resistance": "190",
+}
+
+
+def test_kn95_made_before_july_2020_is_judged_by_the_2006_edition():
+    checklist = kn95(date(2020, 6, 20), None, OLD_FIGURES)
+    assert checklist.verdict is Outcome.PASS, [(r.code, r.message_en) for r in checklist.failures]
+    assert "GB 2626-2006" in line(checklist, "standard.edition").message_zh
+    assert not checklist.by_code("design.valve")  # the 2006 limits do not depend on it
+
+
+def test_the_same_report_fails_for_kn95_made_after_july_2020_without_a_valve():
+    checklist = kn95(date(2020, 7, 1), False, OLD_FIGURES)
+    inhale = line(checklist, "test.inhalation_resistance")
+    exhale = line(checklist, "test.exhalation_resistance")
+    assert inhale.outcome is Outcome.FAIL and "GB 2626-2019" in inhale.message_zh
+    assert "≤210 Pa" in inhale.message_zh and "≤210 Pa" in exhale.message_zh
+    assert exhale.outcome is Outcome.PASS  # 190 ≤ 210
+
+
+def test_a_valved_kn95_has_its_own_limits():
+    figures = {**OLD_FIGURES, "inhalation_resistance": "240", "exhalation_resistance": "160"}
+    checklist = kn95(date(2020, 8, 3), True, figures)
+    assert line(checklist, "test.inhalation_resistance").outcome is Outcome.PASS  # ≤250
+    exhale = line(checklist, "test.exhalation_resistance")
+    assert exhale.outcome is Outcome.FAIL and "≤150 Pa" in exhale.message_zh
+    assert line(checklist, "design.valve").outcome is Outcome.PASS
+
+
+def test_the_valve_must_be_recorded_for_the_2019_edition():
+    good = {**OLD_FIGURES, "inhalation_resistance": "180", "exhalation_resistance": "120"}
+    checklist = kn95(date(2020, 8, 3), None, good)
+    valve = line(checklist, "design.valve")
+    assert valve.outcome is Outcome.FAIL and "呼气阀" in valve.message_zh
+    assert "exhalation valve" in valve.message_en
+
+
+def test_no_production_date_is_judged_by_the_edition_in_force_and_warned():
+    good = {**OLD_FIGURES, "inhalation_resistance": "180", "exhalation_resistance": "120"}
+    checklist = kn95(None, False, good)
+    edition = line(checklist, "standard.edition")
+    assert edition.outcome is Outcome.WARN and "GB 2626-2019" in edition.message_zh
+    assert checklist.passed
+
+
+def test_total_inward_leakage_is_checked_where_the_report_gives_it():
+    good = {**OLD_FIGURES, "inhalation_resistance": "180", "exhalation_resistance": "120"}
+    assert not kn95(date(2020, 8, 3), False, good).by_code("test.total_inward_leakage")
+    leaky = kn95(date(2020, 8, 3), False, {**good, "total_inward_leakage": "9.5"})
+    til = line(leaky, "test.total_inward_leakage")
+    assert til.outcome is Outcome.FAIL and "≤8%" in til.message_zh
+    tight = kn95(date(2020, 8, 3), False, {**good, "total_inward_leakage": "4.2"})
+    assert line(tight, "test.total_inward_leakage").outcome is Outcome.PASS
+
+
+# Medical papers for 稳健's surgical masks, made by a contract maker in 2020.
+WJ = "稳健医疗用品股份有限公司"
+WJ_HG = "稳健医疗（黄冈）有限公司"
+SURGICAL_FIGURES = {
+    "bacterial_filtration": "98.6",
+    "particle_filtration": "52.4",
+    "pressure_difference": "36.5",
+    "synthetic_blood": True,
+}
+
+
+def medical_papers(registrant=WJ, maker=WJ_HG, product="医用外科口罩", models="平面耳挂式"):
+    return [
+        CertificateFacts(
+            K.REGISTRATION_CERTIFICATE, "粤械注准20202140096", issuer="广东省药品监督管理局",
+            holder=registrant, valid_from=date(2020, 2, 10), valid_until=date(2025, 2, 9),
+            product_name=product, models=models,
+        ),
+        CertificateFacts(
+            K.PRODUCTION_LICENCE, "鄂食药监械生产许20160031号", issuer="湖北省药品监督管理局",
+            holder=maker, valid_from=date(2016, 3, 1), valid_until=date(2021, 2, 28),
+        ),
+        CertificateFacts(K.BUSINESS_LICENCE, "91421100739531458M", holder=maker),
+        CertificateFacts(
+            K.TEST_REPORT, "GZJY2020-0311", issuer="广州医疗器械质量监督检验中心",
+            holder=registrant, valid_from=date(2020, 3, 11), measured=SURGICAL_FIGURES,
+        ),
+    ]  # fmt: skip
+
+
+def surgical(papers, **kw):
+    kw.setdefault("maker", WJ_HG)
+    kw.setdefault("model", "平面耳挂式 17.5×9.5cm")
+    return evaluate(
+        BatchFacts(
+            "surgical",
+            "domestic_medical",
+            RECEIVED,
+            certificates=papers,
+            production_date=date(2020, 9, 1),
+            **kw,
+        )
+    )
+
+
+def test_a_medical_protective_mask_with_a_valve_fails():
+    papers = medical_papers(product="医用防护口罩")
+    papers[-1] = CertificateFacts(
+        K.TEST_REPORT,
+        "GZJY2020-0312",
+        holder=WJ,
+        valid_from=date(2020, 3, 11),
+        measured={
+            "particle_filtration": "96",
+            "inhalation_resistance": "200",
+            "synthetic_blood": True,
+        },
+    )
+    checklist = evaluate(
+        BatchFacts(
+            "medical_protective", "domestic_medical", RECEIVED, maker=WJ_HG, registrant=WJ,
+            certificates=papers, exhalation_valve=True, model="平面耳挂式",
+        )
+    )  # fmt: skip
+    valve = line(checklist, "design.valve")
+    assert valve.outcome is Outcome.FAIL and "GB 19083-2010 4.1" in valve.message_zh
+
+
+# 2. Entrusted production -----------------------------------------------------------------
+
+
+def test_entrusted_production_passes_when_each_paper_names_its_holder():
+    checklist = surgical(medical_papers(), registrant=WJ)
+    entrusted = line(checklist, "company.entrusted")
+    assert entrusted.outcome is Outcome.PASS, entrusted.message_en
+    assert not checklist.by_code("company.same_name")
+    assert checklist.verdict is Outcome.PASS, [(r.code, r.message_en) for r in checklist.failures]
+
+
+def test_without_the_registrant_the_same_papers_look_like_two_companies():
+    checklist = surgical(medical_papers())
+    assert line(checklist, "company.same_name").outcome is Outcome.FAIL
+
+
+def test_a_registration_held_by_the_contract_maker_fails():
+    checklist = surgical(medical_papers(registrant=WJ_HG), registrant=WJ)
+    entrusted = line(checklist, "company.entrusted")
+    assert entrusted.outcome is Outcome.FAIL
+    assert "注册证" in entrusted.message_zh and "注册人" in entrusted.message_zh
+
+
+def test_a_production_licence_of_a_third_company_fails():
+    papers = medical_papers(maker="仙桃市某某防护用品有限公司")
+    papers[2] = CertificateFacts(K.BUSINESS_LICENCE, "91421100739531458M", holder=WJ_HG)
+    checklist = surgical(papers, registrant=WJ)
+    assert line(checklist, "company.entrusted").outcome is Outcome.FAIL
+
+
+# 3. Goods made in China that came in as imports ------------------------------------------
+
+
+def exported_kn95(**kw):
+    papers = [
+        CertificateFacts(
+            K.CE_CERTIFICATE, "2163-PPE-0412", issuer="Universal Certification",
+            notified_body="2163", holder=BYD, valid_from=date(2020, 4, 1),
+            valid_until=date(2025, 3, 31),
+        ),
+        CertificateFacts(K.CUSTOMS_DECLARATION, "531620201000456789", issuer="大鹏海关"),
+    ]  # fmt: skip
+    return evaluate(
+        BatchFacts(
+            "kn95", "imported", RECEIVED, maker=BYD, certificates=papers,
+            production_date=date(2020, 8, 1), exhalation_valve=False,
+            goods_match_order=True, packaging_intact=True, **kw,
+        )
+    )  # fmt: skip
+
+
+def test_an_import_made_in_china_with_only_a_ce_paper_fails():
+    checklist = exported_kn95(made_in="CN")
+    assert checklist.verdict is Outcome.FAIL
+    assert line(checklist, "origin.made_in").outcome is Outcome.PASS
+    missing = {r.code for r in checklist.failures}
+    assert {"documents.business_licence", "documents.test_report"} <= missing
+
+
+def test_an_import_by_a_chinese_named_maker_needs_its_country_recorded():
+    checklist = exported_kn95()
+    made_in = line(checklist, "origin.made_in")
+    assert made_in.outcome is Outcome.FAIL and "产地" in made_in.message_zh
+
+
+def test_an_import_made_abroad_is_checked_on_its_foreign_papers():
+    papers = [
+        CertificateFacts(K.NIOSH_APPROVAL, "TC-84A-0006", holder="3M Company"),
+        CertificateFacts(K.CUSTOMS_DECLARATION, "531620201000456789"),
+    ]
+    checklist = evaluate(
+        BatchFacts(
+            "kn95", "imported", RECEIVED, maker="3M Company", certificates=papers, made_in="US",
+            production_date=date(2020, 8, 1), exhalation_valve=False,
+            goods_match_order=True, packaging_intact=True,
+        )
+    )  # fmt: skip
+    assert checklist.verdict is Outcome.PASS, [(r.code, r.message_en) for r in checklist]
+    assert not checklist.by_code("origin.made_in")
+    assert line(checklist, "company.foreign_holder").outcome is Outcome.PASS
+
+
+# 5. The registration covers the product received -------------------------------------------
+
+
+def test_a_disposable_mask_registration_on_a_surgical_batch_fails():
+    checklist = surgical(medical_papers(product="一次性使用医用口罩"), registrant=WJ)
+    product = line(checklist, "registration.product")
+    assert product.outcome is Outcome.FAIL
+    assert (
+        "一次性使用医用口罩" in product.message_zh and "not a surgical mask" in product.message_en
+    )
+
+
+def test_a_model_the_registration_does_not_list_fails():
+    papers = medical_papers(models="平面耳挂式、平面绑带式")
+    checklist = surgical(papers, registrant=WJ, model="折叠式 KZ-01")
+    assert line(checklist, "registration.model").outcome is Outcome.FAIL
+    listed = surgical(papers, registrant=WJ, model="平面绑带式")
+    assert line(listed, "registration.model").outcome is Outcome.PASS
+
+
+def test_a_registration_without_its_product_name_warns():
+    checklist = surgical(medical_papers(product=""), registrant=WJ)
+    assert line(checklist, "registration.product").outcome is Outcome.WARN
+
+
+# 8. Negative list, 兵团 registrations, foreign approval holders -----------------------------
+
+
+def test_a_maker_on_the_negative_list_fails_by_name_or_code():
+    listed = [ListedCompany("稳健医疗（黄冈）有限公司", "", "市监总局 2020 年第 12 号通告")]
+    checklist = surgical(medical_papers(), registrant=WJ, listed=listed)
+    hit = line(checklist, "company.listed")
+    assert hit.outcome is Outcome.FAIL and "黑名单" in hit.message_zh and "通告" in hit.message_zh
+    by_code = [ListedCompany("某公司", "91421100739531458M")]
+    assert (
+        line(surgical(medical_papers(), registrant=WJ, listed=by_code), "company.listed").outcome
+        is Outcome.FAIL
+    )  # noqa: E501
+    clean = [ListedCompany("仙桃市某某防护用品有限公司")]
+    assert (
+        line(surgical(medical_papers(), registrant=WJ, listed=clean), "company.listed").outcome
+        is Outcome.PASS
+    )  # noqa: E501
+
+
+def test_a_corps_registration_number_is_accepted():
+    reg = parse_registration_number("兵械注准20202140018")
+    assert reg.device_class == 2 and reg.category == "14"
+
+
+def test_a_niosh_approval_of_another_maker_fails():
+    papers = [
+        CertificateFacts(K.NIOSH_APPROVAL, "TC-84A-0006", holder="3M Company"),
+        CertificateFacts(K.CUSTOMS_DECLARATION, "531620201000456789"),
+    ]
+    checklist = evaluate(
+        BatchFacts(
+            "kn95", "imported", RECEIVED, maker="Fangtian Safety Co., Ltd.", made_in="US",
+            certificates=papers, production_date=date(2020, 8, 1), exhalation_valve=False,
+            goods_match_order=True, packaging_intact=True,
+        )
+    )  # fmt: skip
+    holder = line(checklist, "company.foreign_holder")
+    assert holder.outcome is Outcome.FAIL and "3M Company" in holder.message_zh

@@ -119,6 +119,12 @@ class Lot(db.Model):
     donated_goods_origin: Mapped[LotOrigin | None] = mapped_column(
         enum_type(LotOrigin, "lot_donated_goods_origin"), nullable=True
     )
+    # What the quality rules need to know of the goods themselves (procurement.quality): where
+    # they were made (ISO country code, 产地), whether the mask has an exhalation valve, and the
+    # registrant (注册人) when the maker made them under contract for another company.
+    made_in: Mapped[str | None] = mapped_column(sa.String(2), nullable=True)
+    exhalation_valve: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
+    registrant: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
     # The inspector's confirmations (imports): None until recorded.
     goods_match_order: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
     packaging_intact: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)

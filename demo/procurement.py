@@ -22,6 +22,7 @@ from extensions import db
 from procurement import certificates as certs
 from procurement import inspection, services
 from procurement.models import AgreedPrice, Purchase, Supplier
+from procurement.quality import GRADE_PRODUCT_NAMES
 from procurement.validators import uscc_check_char
 
 
@@ -178,6 +179,9 @@ class Desk:
         )
 
     def receive(self, line, lot_number, maker, model, pieces, per_box, origin, days_ago, **kw):
+        # The demo's masks are unvalved; made in China unless imported (3M's US plants).
+        kw.setdefault("exhalation_valve", False)
+        kw.setdefault("made_in", "US" if origin == "imported" else "CN")
         produced = kw.pop("production_date", None) or self.day(days_ago + 12)
         expiry = kw.pop("expiry_date", None) or produced + timedelta(days=730)
         return services.receive_batch(
@@ -213,9 +217,12 @@ class Desk:
     def domestic_papers(self, lots, maker, supplier, registration, licence, report, measured):
         code = self.suppliers[maker].uscc if maker in self.suppliers else maker_uscc(maker)
         province = PROVINCES[registration[0]]
+        lot = lots[0]
         self.certificate(
             lots, "registration_certificate", registration, maker, province, scan="pdf",
             supplier=supplier, valid_from=self.day(420), valid_until=self.day(-1400),
+            product_name=GRADE_PRODUCT_NAMES.get(lot.grade.code, lot.grade.name_zh),
+            models=lot.product.model,
         )  # fmt: skip
         self.certificate(
             lots, "production_licence", licence, maker, province, supplier=supplier,

@@ -161,6 +161,8 @@ def create_certificate(
     valid_until: date | None = None,
     notified_body: str | None = None,
     measured: dict[str, object] | None = None,
+    product_name: str = "",
+    models: str = "",
     supplier_id: int | None = None,
     scan: CheckedScan | None = None,
     lots: list[Lot] = (),
@@ -184,6 +186,9 @@ def create_certificate(
         )
     supplier = db.session.get(Supplier, supplier_id) if supplier_id else None
     measured = parse_measured(measured or {}) if kind is CertificateKind.TEST_REPORT else {}
+    registration = kind is CertificateKind.REGISTRATION_CERTIFICATE
+    product_name = clean(product_name)[:200] if registration else ""
+    models = clean(models)[:500] if registration else ""
     certificate = Certificate(
         kind=kind,
         number=number,
@@ -193,6 +198,8 @@ def create_certificate(
         valid_until=valid_until,
         notified_body=notified_body,
         measured=measured,
+        product_name=product_name,
+        models=models,
         supplier=supplier,
         created_by_id=actor.id if actor else None,
     )

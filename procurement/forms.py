@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -32,6 +33,7 @@ from core.i18n import in_language
 
 from .models import CertificateKind, PurchaseSource, SupplierKind
 from .quality import Measure
+from .services import COUNTRIES
 from .validators import normalise_code, uscc_problem
 
 WHOLE = _l("Give a whole number of pieces.")
@@ -162,8 +164,32 @@ class ReceiveForm(FlaskForm):
         _l("Pieces per box"),
         validators=[InputRequired(message=WHOLE), NumberRange(min=1, message=WHOLE)],
     )
+    registrant = StringField(
+        _l("Registrant (entrusted production)"),
+        validators=[Optional(), Length(max=200)],
+        description=_l(
+            "Only when the maker made the goods under contract for another company that holds "
+            "the registration (注册人); leave empty otherwise."
+        ),
+    )
+    made_in = SelectField(
+        _l("Country of manufacture"),
+        choices=lambda: [("", _l("— not recorded —"))] + country_choices(),
+        validators=[Optional()],
+        description=_l("Where the goods were made, whatever channel brought them."),
+    )
+    exhalation_valve = RadioField(
+        _l("Exhalation valve"),
+        choices=lambda: [
+            ("", _l("Not recorded")),
+            ("0", _l("No valve")),
+            ("1", _l("With a valve")),
+        ],
+        default="",
+        validators=[Optional()],
+    )
     origin = SelectField(
-        _l("Origin"),
+        _l("Channel"),
         choices=lambda: [(o.value, o.label) for o in LotOrigin],
         validators=[InputRequired()],
     )
@@ -189,6 +215,15 @@ class ReceiveForm(FlaskForm):
     def validate_expiry_date(self, field):
         if field.data and self.production_date.data and field.data <= self.production_date.data:
             raise ValidationError(_l("The expiry date must come after the production date."))
+
+    def valve(self) -> bool | None:
+        return {"1": True, "0": False}.get(self.exhalation_valve.data)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """The countries a batch may be made in, named in the reader's language (Babel's CLDR)."""
+    names = get_locale().territories
+    return [(code, names.get(code, code)) for code in COUNTRIES]
 
 
 MEASURE_FIELDS = [m for m in Measure if m is not Measure.SYNTHETIC_BLOOD]
@@ -221,6 +256,17 @@ class CertificateForm(FlaskForm):
         validators=[Optional(), Length(max=10)],
         description=_l("Four digits, e.g. 0123."),
     )
+    # A registration certificate's product name and models (as printed).
+    product_name = StringField(
+        _l("Product name (registration)"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("As printed on the registration certificate, e.g. 医用外科口罩."),
+    )
+    models = StringField(
+        _l("Models and sizes (registration)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("As listed on the certificate, separated by 、 or commas."),
+    )
     # A test report's measured values (as printed; empty when not measured).
     particle_filtration = StringField(_l("Particle filtration efficiency (%)"))
     oil_filtration = StringField(_l("Filtration efficiency, oily medium (%)"))
@@ -228,6 +274,7 @@ class CertificateForm(FlaskForm):
     inhalation_resistance = StringField(_l("Inhalation resistance (Pa)"))
     exhalation_resistance = StringField(_l("Exhalation resistance (Pa)"))
     pressure_difference = StringField(_l("Pressure difference Δp (Pa/cm²)"))
+    total_inward_leakage = StringField(_l("Total inward leakage, highest wearer mean (%)"))
     synthetic_blood = RadioField(
         _l("Synthetic blood penetration"),
         choices=lambda: [
@@ -326,3 +373,36 @@ class ImportForm(FlaskForm):
         description=_l("Use the template: one row per batch, with its purchase."),
     )
     submit = SubmitField(_l("Check and import"))
+
+
+class ListedCompanyForm(FlaskForm):
+    name = StringField(
+        _l("Company"),
+        validators=[InputRequired(), Length(max=200)],
+        description=_l("As the list names it; batches whose maker, registrant or supplier has "
+                       "this name fail the checklist."),
+    )  # fmt: skip
+    uscc = StringField(
+        _l("Unified social credit code"),
+        validators=[Optional(), Length(max=30)],
+        description=_l("When the list gives it: matched against the business licences."),
+    )
+    source = StringField(
+        _l("Listed by"),
+        validators=[InputRequired(), Length(max=300)],
+        description=_l("The regulator or notice, e.g. 市场监管总局 2020 年第 12 号通告."),
+    )
+    reason = TextAreaField(
+        _l("Why"), validators=[Optional(), Length(max=1000)], render_kw={"rows": 2}
+    )
+    listed_on = DateField(
+        _l("Listed on"), validators=[InputRequired(message=DATE_FORMAT)], format="%Y-%m-%d"
+    )
+    submit = SubmitField(_l("Add to the negative list"))
+
+
+class UnlistForm(FlaskForm):
+    reason = StringField(
+        _l("Reason for taking it off the list"), validators=[InputRequired(), Length(max=500)]
+    )
+    submit = SubmitField(_l("Take off the list"))

@@ -21,8 +21,9 @@ from extensions import db
 from ledger import services as ledger
 from ledger.models import EntryKind, LedgerEntry
 
-from .models import Certificate, Decision, Inspection
+from .models import Certificate, Decision, Inspection, ListedCompany
 from .quality import BatchFacts, CertificateFacts, Checklist, evaluate
+from .quality import ListedCompany as ListedFacts
 
 
 def received_on(lot: Lot):
@@ -50,6 +51,8 @@ def certificate_facts(certificate: Certificate) -> CertificateFacts:
         valid_until=certificate.valid_until,
         notified_body=certificate.notified_body,
         measured=dict(certificate.measured or {}),
+        product_name=certificate.product_name or "",
+        models=certificate.models or "",
     )
 
 
@@ -63,7 +66,24 @@ def batch_facts(lot: Lot) -> BatchFacts:
         goods_match_order=lot.goods_match_order,
         packaging_intact=lot.packaging_intact,
         donated_goods_origin=lot.donated_goods_origin.value if lot.donated_goods_origin else None,
+        production_date=lot.production_date,
+        exhalation_valve=lot.exhalation_valve,
+        registrant=lot.registrant or "",
+        made_in=lot.made_in or "",
+        model=lot.product.model,
+        supplier=lot.purchase_line.purchase.supplier.name if lot.purchase_line else "",
+        listed=listed_companies(),
     )
+
+
+def listed_companies() -> tuple[ListedFacts, ...]:
+    """The negative list as the rules read it (the active entries)."""
+    rows = db.session.execute(
+        sa.select(ListedCompany.name, ListedCompany.uscc, ListedCompany.source).where(
+            ListedCompany.active.is_(True)
+        )
+    )
+    return tuple(ListedFacts(name, uscc or "", source) for name, uscc, source in rows)
 
 
 def checklist(lot: Lot) -> Checklist:
@@ -131,7 +151,7 @@ def release_batch(
         raise ServiceError(
             _l(
                 "%(num)d checks failed: the batch can only be released with a written "
-                "override reason (越权放行理由), which is kept in the ledger.",
+                "override reason (让步放行理由), which is kept in the ledger.",
                 num=len(result.failures),
             ),
             "override_reason",
@@ -139,7 +159,7 @@ def release_batch(
     overridden = not result.passed
     if overridden:
         failed = ", ".join(sorted({r.code for r in result.failures}))
-        reason = f"越权放行 Override ({failed}): {override_reason}"
+        reason = f"让步放行 Override ({failed}): {override_reason}"
     else:
         reason = f"质检通过 Checklist {result.verdict}" + (
             f": {override_reason}" if override_reason else ""

@@ -245,6 +245,13 @@ class Certificate(db.Model):
     # A test report's measured values by `Measure` value (procurement.quality): numbers as
     # strings, synthetic blood as a bool (`certificates.parse_measured`).
     measured: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
+    # A registration certificate's product name (产品名称) and models (型号、规格), as printed.
+    product_name: Mapped[str] = mapped_column(
+        sa.String(200), nullable=False, default="", server_default=""
+    )
+    models: Mapped[str] = mapped_column(
+        sa.String(500), nullable=False, default="", server_default=""
+    )
     supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("suppliers.id"), nullable=True)
     scan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
@@ -257,6 +264,30 @@ class Certificate(db.Model):
         secondary="lot_certificates",
         backref=backref("certificates", order_by="Certificate.id"),
     )
+
+
+class ListedCompany(db.Model):
+    """A company on the negative list (黑名单): a regulator's list of makers whose masks failed,
+    or the city's own. Batches it made, registered or delivered fail the checklist. Entries are
+    taken off the list, never deleted."""
+
+    __tablename__ = "listed_companies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    uscc: Mapped[str | None] = mapped_column(sa.String(18), nullable=True)
+    source: Mapped[str] = mapped_column(sa.String(300), nullable=False, default="")
+    reason: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    listed_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    removal_reason: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    removed_by: Mapped[User | None] = relationship(foreign_keys=[removed_by_id])
 
 
 class Decision(enum.StrEnum):

@@ -17,6 +17,7 @@ from accounts.models import User
 from catalog import services as catalog
 from catalog.models import Grade, Lot, LotOrigin
 from core.clock import at_local, local_now, local_today
+from core.db import now_utc
 from core.errors import ServiceError
 from core.i18n import in_language
 from core.text import clean
@@ -25,6 +26,7 @@ from ledger import services as ledger
 
 from .models import (
     AgreedPrice,
+    ListedCompany,
     Purchase,
     PurchaseLine,
     PurchaseSource,
@@ -299,6 +301,13 @@ def create_purchase(
 
 # Receiving -----------------------------------------------------------------------------------
 
+# Countries a batch may be recorded as made in (产地), as ISO 3166 codes: China first, then where
+# the masks bought abroad in 2020 were made. Their names come from the reader's locale (Babel).
+COUNTRIES = (
+    "CN", "US", "DE", "FR", "GB", "IT", "ES", "NL", "BE", "SE", "CH", "JP", "KR", "TW", "HK",
+    "SG", "MY", "TH", "VN", "ID", "IN", "TR", "MX", "CA", "AU", "NZ", "IL", "AE", "ZA",
+)  # fmt: skip
+
 
 def receive_batch(
     line: PurchaseLine,
@@ -314,6 +323,9 @@ def receive_batch(
     expiry_date: date | None = None,
     over_receipt_reason: str = "",
     donated_goods_origin: LotOrigin | str | None = None,
+    made_in: str | None = None,
+    exhalation_valve: bool | None = None,
+    registrant: str | None = None,
     actor: User | None = None,
 ) -> Lot:
     """A batch arrives against a purchase line: the lot is recorded and its pieces enter the
@@ -345,6 +357,10 @@ def receive_batch(
         origin = LotOrigin(origin)
     except ValueError:
         raise ServiceError(_l("Choose the origin."), "origin") from None
+    made_in = clean(made_in).upper() or None
+    if made_in is not None and made_in not in COUNTRIES:
+        raise ServiceError(_l("Choose the country where the goods were made."), "made_in")
+    registrant = clean(registrant) or None
     product = catalog.product_for(line.grade, maker, model, pieces_per_box)
     lot = catalog.create_lot(
         product,
@@ -357,6 +373,9 @@ def receive_batch(
     )
     lot.purchase_line = line
     lot.received_on = received_on
+    lot.made_in = made_in
+    lot.exhalation_valve = exhalation_valve
+    lot.registrant = registrant
     lot.over_receipt_reason = over_receipt_reason if over > 0 else None
     lot.price_flag = price_flag_text(line) or None
     if donated_goods_origin:
@@ -374,3 +393,62 @@ def receive_batch(
     )
     db.session.flush()
     return lot
+
+
+# The negative list ------------------------------------------------------------------------------
+
+
+def add_listed_company(
+    name: str,
+    uscc: str | None,
+    source: str,
+    reason: str,
+    listed_on: date,
+    actor: User | None = None,
+) -> ListedCompany:
+    """Put a company on the negative list: from now on its batches fail the checklist."""
+    name = clean(name)
+    if not name:
+        raise ServiceError(_l("This field is required."), "name")
+    code = normalise_code(uscc) or None
+    if code and (problem := uscc_problem(code)) is not None:
+        raise ServiceError(in_language(problem), "uscc")
+    source = clean(source)
+    if not source:
+        raise ServiceError(_l("Say who listed the company and where (e.g. the notice)."), "source")
+    if not isinstance(listed_on, date):
+        raise ServiceError(_l("Give the date."), "listed_on")
+    if db.session.scalar(
+        sa.select(ListedCompany.id).where(
+            ListedCompany.active.is_(True),
+            sa.or_(ListedCompany.name == name, ListedCompany.uscc == code)
+            if code
+            else ListedCompany.name == name,
+        )
+    ):
+        raise ServiceError(_l("This company is already on the negative list."), "name")
+    entry = ListedCompany(
+        name=name,
+        uscc=code,
+        source=source,
+        reason=clean(reason),
+        listed_on=listed_on,
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    return entry
+
+
+def remove_listed_company(entry: ListedCompany, reason: str, actor: User | None = None) -> None:
+    """Take a company off the list (kept, with who took it off and why)."""
+    reason = clean(reason)
+    if not reason:
+        raise ServiceError(_l("Give a reason: it is kept with the entry."), "reason")
+    if not entry.active:
+        raise ServiceError(_l("This company is no longer on the negative list."))
+    entry.active = False
+    entry.removed_at = now_utc()
+    entry.removed_by_id = actor.id if actor else None
+    entry.removal_reason = reason
+    db.session.flush()

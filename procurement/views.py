@@ -11,6 +11,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -39,16 +40,19 @@ from .forms import (
     CertificateForm,
     ConfirmForm,
     ImportForm,
+    ListedCompanyForm,
     PurchaseForm,
     ReceiveForm,
     RejectForm,
     ReleaseForm,
     SupplierForm,
+    UnlistForm,
     confirm_value,
 )
 from .models import (
     AgreedPrice,
     Certificate,
+    ListedCompany,
     Purchase,
     PurchaseLine,
     PurchaseSource,
@@ -70,7 +74,12 @@ NAV = [
 
 @bp.app_context_processor
 def procurement_helpers():
-    return {"measure_label": measure_label}
+    return {"measure_label": measure_label, "country_name": country_name}
+
+
+def country_name(code: str) -> str:
+    """A country by its ISO code, in the reader's language."""
+    return get_locale().territories.get(code, code)
 
 
 def measure_label(key: str) -> str:
@@ -276,6 +285,9 @@ def receive(line_id: int):
                 expiry_date=form.expiry_date.data,
                 over_receipt_reason=form.over_receipt_reason.data,
                 donated_goods_origin=form.donated_goods_origin.data or None,
+                made_in=form.made_in.data or None,
+                exhalation_valve=form.valve(),
+                registrant=form.registrant.data,
                 actor=current_user,
             ),
             form,
@@ -399,6 +411,8 @@ def _certificate_form(lot: Lot | None, supplier: Supplier | None, done_url: str)
                 valid_until=form.valid_until.data,
                 notified_body=form.notified_body.data,
                 measured=form.measured(),
+                product_name=form.product_name.data,
+                models=form.models.data,
                 supplier_id=supplier_id,
                 scan=scan,
                 lots=[lot] if lot is not None else [],
@@ -611,6 +625,63 @@ def prices():
     return render_template(
         "procurement/prices.html", form=form, grades=grades, current=current, history=history
     )
+
+
+# The negative list -------------------------------------------------------------------------
+
+
+@bp.route("/suppliers/negative-list", methods=["GET", "POST"])
+@roles_required(Role.PROCUREMENT, Role.INSPECTOR, Role.ADMIN)
+def negative_list():
+    form = ListedCompanyForm()
+    if request.method == "GET":
+        form.listed_on.data = local_today()
+    if form.validate_on_submit():
+        if not current_user.has_role(Role.ADMIN):
+            abort(403)
+        done = run_service(
+            lambda: services.add_listed_company(
+                form.name.data,
+                form.uscc.data,
+                form.source.data,
+                form.reason.data,
+                form.listed_on.data,
+                current_user,
+            ),
+            form,
+        )
+        if done:
+            flash(_("%(name)s is on the negative list.", name=done.value.name), "success")
+            return redirect(url_for("procurement.negative_list"))
+    entries = db.session.scalars(
+        sa.select(ListedCompany).order_by(
+            ListedCompany.active.desc(), ListedCompany.listed_on.desc(), ListedCompany.id.desc()
+        )
+    ).all()
+    return render_template(
+        "procurement/negative_list.html",
+        form=form,
+        entries=entries,
+        unlist_form=UnlistForm(formdata=None),
+    )
+
+
+@bp.route("/suppliers/negative-list/<int:entry_id>/remove", methods=["POST"])
+@roles_required(Role.ADMIN)
+def unlist(entry_id: int):
+    entry = db.get_or_404(ListedCompany, entry_id)
+    form = UnlistForm()
+    if form.validate_on_submit():
+        done = run_service(
+            lambda: services.remove_listed_company(entry, form.reason.data, current_user), form
+        )
+        if done:
+            flash(_("%(name)s was taken off the negative list.", name=entry.name), "success")
+            return redirect(url_for("procurement.negative_list"))
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+    return redirect(url_for("procurement.negative_list"))
 
 
 # What is waiting on the home page ----------------------------------------------------------

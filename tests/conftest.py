@@ -27,7 +27,10 @@ def pytest_collection_modifyitems(config, items):
     # drops a connection while a static file is being sent (a page left mid-load), the file is
     # closed by the garbage collector, and its ResourceWarning would fail whichever test runs
     # then. That is the test server's, not Baogong's: only there is it let through.
-    dropped_static = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+    dropped_static = pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <_io.FileIO name='.*/static/"
+        ":pytest.PytestUnraisableExceptionWarning"
+    )
     for item in items:
         if "app" in item.fixturenames and "e2e" not in item.keywords:
             item.add_marker(pytest.mark.db)

@@ -256,7 +256,7 @@ def test_failing_batch_needs_an_override_reason_which_is_kept(ctx):
     assert record.overridden and record.reason == "市指挥部书面批准，证件补交中"
     assert record.checklist["verdict"] == "fail"
     entry = db.session.get(LedgerEntry, record.ledger_seq)
-    assert "越权放行" in entry.reason and "市指挥部书面批准" in entry.reason
+    assert "让步放行" in entry.reason and "市指挥部书面批准" in entry.reason
 
 
 def test_rejected_batch_is_never_allocatable(ctx):
@@ -317,7 +317,7 @@ def test_release_page_refuses_without_override_and_keeps_the_batch_in_quarantine
     signed_in(Role.INSPECTOR)
     response = client.post(f"/batches/{lot_id}/release", data={"release-override_reason": ""})
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "越权放行理由" in page
+    assert response.status_code == 200 and "让步放行理由" in page
     response = client.post(
         f"/batches/{lot_id}/release", data={"release-override_reason": "指挥部批准"}
     )

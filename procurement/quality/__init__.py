@@ -47,11 +47,11 @@ What each rule checks
 * `documents.<kind>` / `documents.foreign_approval`: the required papers are attached.
 * `registration.number`: 2014 format (see `validators.parse_registration_number`; the authority is
   国, a province's abbreviation or 兵 for the Xinjiang Production and Construction Corps); 械备
-  filings and pre-2014 formats fail; class digit must be 2 or 3; a province approves Class II only (Class III
-  under a province fails), 国 with 准 is a domestic Class III number (warn for masks, which are
-  Class II); imports (进/许) are always 国; category 14 (2017 catalogue) or 64 (2002) else warn;
-  a first-registration year after the receipt date fails; 准 on imported goods or 进/许 on
-  domestic goods warns.
+  filings and pre-2014 formats fail; class digit must be 2 or 3; a province approves Class II only
+  (Class III under a province fails), 国 with 准 is a domestic Class III number (warn for masks,
+  which are Class II); imports (进/许) are always 国; category 14 (2017 catalogue) or 64 (2002)
+  else warn; a first-registration year after the receipt date fails; 准 on imported goods or 进/许
+  on domestic goods warns.
 * `production_licence.number`, `business_licence.uscc`, `niosh.number`, `ce.notified_body`,
   `customs.number`, `fda.number`: the number formats.
   CE decision (documented here as asked): respirators (medical protective, KN95) are EU PPE

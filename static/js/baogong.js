@@ -11,6 +11,20 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   });
 
+  // Parts of a form that only some choices need (data-kinds="a b" next to a select#kind) are
+  // shown for those choices only; without the script everything stays visible.
+  const kind = document.querySelector("select#kind");
+  if (kind) {
+    const parts = document.querySelectorAll("[data-kinds]");
+    const show = () => {
+      parts.forEach((part) => {
+        part.hidden = !part.dataset.kinds.split(" ").includes(kind.value);
+      });
+    };
+    kind.addEventListener("change", show);
+    show();
+  }
+
   // Filter forms with select boxes apply as soon as a choice changes.
   document.querySelectorAll("form.filters select").forEach((select) => {
     select.addEventListener("change", () => select.form.requestSubmit());

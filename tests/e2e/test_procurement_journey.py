@@ -14,12 +14,6 @@ from tests.procurement_helpers import PNG_BYTES
 
 pytestmark = [
     pytest.mark.e2e,
-    # The live server thread sometimes drops a static file (favicon, CSS) that the browser
-    # stopped waiting for; its unclosed file is collected during whichever test runs then.
-    pytest.mark.filterwarnings(
-        "ignore:Exception ignored in. <_io.FileIO name='.*/static/"
-        ":pytest.PytestUnraisableExceptionWarning"
-    ),
 ]
 
 TEXT = {
@@ -35,6 +29,7 @@ TEXT = {
         "release": "放行，参与调配",
         "released": "已放行",
         "sign_out": "退出登录",
+        "made_in": "中国",
     },
     "en": {
         "receive": "Receive a batch",
@@ -48,6 +43,7 @@ TEXT = {
         "release": "Release for allocation",
         "released": "released",
         "sign_out": "Sign out",
+        "made_in": "China",
     },
 }
 
@@ -76,6 +72,8 @@ def _journey(page, screenshot, lang: str, lot_number: str) -> None:
     page.fill("#production_date", made.isoformat())
     page.fill("#expiry_date", (made + timedelta(days=730)).isoformat())
     page.fill("#pieces", "100000")
+    page.select_option("#made_in", "CN")
+    page.locator("#exhalation_valve-1").check()  # no valve
     page.get_by_role("button", name=t["submit_receive"]).click()
     expect(page.locator(".flash-success")).to_contain_text(t["received"])
 
@@ -87,7 +85,13 @@ def _journey(page, screenshot, lang: str, lot_number: str) -> None:
             page.get_by_role("button", name=t["attach"], exact=True).click()
         expect(page.locator("table.certificates")).to_contain_text(number)
     page.get_by_role("link", name=t["add_cert"]).click()
+    # The form offers the fields of the kind chosen: a registration's product, a report's values.
+    page.select_option("#kind", "registration_certificate")
+    expect(page.locator("#product_name")).to_be_visible()
+    expect(page.locator("#particle_filtration")).to_be_hidden()
     page.select_option("#kind", "test_report")
+    expect(page.locator("#product_name")).to_be_hidden()
+    expect(page.locator("#total_inward_leakage")).to_be_visible()
     page.fill("#number", f"GZJY-{lot_number}")
     page.fill("#holder", "稳健医疗用品股份有限公司")
     page.fill("#issuer", "广州医疗器械质量监督检验中心")
@@ -102,6 +106,7 @@ def _journey(page, screenshot, lang: str, lot_number: str) -> None:
     screenshot(page, f"proc-certificate-form-{lang}")
     page.get_by_role("button", name=t["add_cert_submit"], exact=True).click()
     expect(page.get_by_role("heading", name=re.compile(t["checklist"]))).to_be_visible()
+    expect(page.locator("dl.facts")).to_contain_text(t["made_in"])
     screenshot(page, f"proc-batch-quarantine-{lang}")
     sign_out(page, t)
 
@@ -133,3 +138,23 @@ def test_procurement_journey_in_chinese(new_page, screenshot):
 
 def test_procurement_journey_in_english(new_page, screenshot):
     _journey(new_page("en-US"), screenshot, "en", "WJ-E2E-EN-01")
+
+
+def test_the_administrator_keeps_the_negative_list(new_page, screenshot):
+    page = new_page("zh-CN")
+    sign_in(page, "admin")
+    page.goto("/suppliers/negative-list")
+    expect(page.get_by_role("heading", name=re.compile("黑名单"))).to_be_visible()
+    page.fill("#name", "仙桃市某某防护用品有限公司")
+    page.fill("#source", "市场监管总局 2020 年第 12 号通告")
+    page.fill("#reason", "抽检颗粒过滤效率不合格")
+    page.get_by_role("button", name="列入黑名单").click()
+    expect(page.locator(".flash-success")).to_contain_text("已列入黑名单")
+    row = page.locator("table.listed tbody tr", has_text="仙桃市某某防护用品有限公司")
+    expect(row).to_contain_text("在名单上")
+    screenshot(page, "proc-negative-list-zh")
+    row.locator("input[name=reason]").fill("复检合格，撤销")
+    row.get_by_role("button", name="移出名单").click()
+    expect(page.locator(".flash-success")).to_contain_text("已移出黑名单")
+    expect(row).to_contain_text("已移出")
+    assert page.console_errors == []

@@ -240,11 +240,22 @@ SURGICAL_OK = {
     "particle_filtration": "52.4",
     "pressure_difference": "36.5",
     "synthetic_blood": True,
+    "blood_pressure": "16.0",
+    "afterflame": "0",
+    "bacteria_count": "15",
+    "fungi_count": "0",
+    "pathogens": True,
 }
 PROTECTIVE_OK = {
     "particle_filtration": "96.8",
     "inhalation_resistance": "210",
     "synthetic_blood": True,
+    "blood_pressure": "10.7",
+    "surface_moisture": "4",
+    "fit_factor": "152",
+    "bacteria_count": "18",
+    "fungi_count": "6",
+    "pathogens": True,
 }
 
 

@@ -27,7 +27,7 @@ from core.text import clean
 from extensions import db
 
 from .models import Certificate, CertificateKind, StoredFile, Supplier
-from .quality import Measure
+from .quality.vocabulary import LEVEL_MEASURES, PASS_FAIL_MEASURES, Measure
 from .validators import notified_body_problem
 
 DEFAULT_SCAN_MAX_BYTES = 10 * 1024 * 1024
@@ -131,15 +131,22 @@ def store_scan(scan: CheckedScan, actor: User | None = None) -> StoredFile:
 
 
 def parse_measured(values: dict[str, object]) -> dict[str, object]:
-    """A test report's measured values as stored: numbers as strings (exact), synthetic blood
-    as a bool; empty values left out. ServiceError names the measure that is not a number."""
+    """A test report's measured values as stored: numbers as strings (exact), pass/fail results
+    (synthetic blood, pathogens) as bools, declared levels as their letters; empty values left
+    out. ServiceError names the measure that is not a number (or not a level)."""
     result: dict[str, object] = {}
     for key, value in values.items():
         measure = Measure(key)
         if value is None or value == "":
             continue
-        if measure is Measure.SYNTHETIC_BLOOD:
+        if measure in PASS_FAIL_MEASURES:
             result[key] = bool(value)
+            continue
+        if measure in LEVEL_MEASURES:
+            level = str(value).strip().upper()
+            if level not in LEVEL_MEASURES[measure]:
+                raise ServiceError(_l("Choose one of the levels of the standard."), key)
+            result[key] = level
             continue
         try:
             number = Decimal(str(value).strip())

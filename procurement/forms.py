@@ -33,6 +33,7 @@ from core.i18n import in_language
 
 from .models import CertificateKind, PurchaseSource, SupplierKind
 from .quality import Measure
+from .quality.vocabulary import LEVEL_MEASURES, PASS_FAIL_MEASURES
 from .services import COUNTRIES
 from .validators import normalise_code, uscc_problem
 
@@ -226,7 +227,8 @@ def country_choices() -> list[tuple[str, str]]:
     return [(code, names.get(code, code)) for code in COUNTRIES]
 
 
-MEASURE_FIELDS = [m for m in Measure if m is not Measure.SYNTHETIC_BLOOD]
+# Measured values typed as numbers; the pass/fail results and the declared levels are choices.
+MEASURE_FIELDS = [m for m in Measure if m not in PASS_FAIL_MEASURES and m not in LEVEL_MEASURES]
 
 
 class CertificateForm(FlaskForm):
@@ -275,6 +277,34 @@ class CertificateForm(FlaskForm):
     exhalation_resistance = StringField(_l("Exhalation resistance (Pa)"))
     pressure_difference = StringField(_l("Pressure difference Δp (Pa/cm²)"))
     total_inward_leakage = StringField(_l("Total inward leakage, highest wearer mean (%)"))
+    blood_pressure = StringField(_l("Synthetic blood test pressure (kPa)"))
+    surface_moisture = StringField(_l("Surface moisture resistance (grade)"))
+    fit_factor = StringField(_l("Fit factor"))
+    afterflame = StringField(_l("Afterflame time (s)"))
+    eo_residue = StringField(_l("Ethylene oxide residue (μg/g)"))
+    bacteria_count = StringField(_l("Total bacterial count (CFU/g)"))
+    fungi_count = StringField(_l("Total fungal count (CFU/g)"))
+    protection_effect = StringField(_l("Protection effect (%)"))
+    filtration_level = SelectField(
+        _l("Declared filtration level (GB/T 32610)"),
+        choices=lambda: [("", _l("Not declared"))] + [(v, v) for v in ("I", "II", "III")],
+        validators=[Optional()],
+    )
+    protection_level = SelectField(
+        _l("Declared protection level (GB/T 32610)"),
+        choices=lambda: [("", _l("Not declared"))] + [(v, v) for v in ("A", "B", "C", "D")],
+        validators=[Optional()],
+    )
+    pathogens = RadioField(
+        _l("Pathogenic bacteria"),
+        choices=lambda: [
+            ("", _l("Not tested")),
+            ("1", _l("None detected")),
+            ("0", _l("Detected")),
+        ],
+        default="",
+        validators=[Optional()],
+    )
     synthetic_blood = RadioField(
         _l("Synthetic blood penetration"),
         choices=lambda: [
@@ -293,8 +323,11 @@ class CertificateForm(FlaskForm):
 
     def measured(self) -> dict[str, object]:
         values = {m.value: self[m.value].data for m in MEASURE_FIELDS}
-        blood = self.synthetic_blood.data
-        values[Measure.SYNTHETIC_BLOOD.value] = None if blood in ("", None) else blood == "1"
+        for measure in PASS_FAIL_MEASURES:
+            result = self[measure.value].data
+            values[measure.value] = None if result in ("", None) else result == "1"
+        for measure in LEVEL_MEASURES:
+            values[measure.value] = self[measure.value].data or None
         return values
 
 

@@ -74,7 +74,20 @@ NAV = [
 
 @bp.app_context_processor
 def procurement_helpers():
-    return {"measure_label": measure_label, "country_name": country_name}
+    return {
+        "measure_label": measure_label,
+        "measured_value": measured_value,
+        "country_name": country_name,
+    }
+
+
+def measured_value(key: str, value: object) -> str:
+    """A measured value as the certificate table shows it: pass/fail results in words."""
+    if value is True or value is False:
+        if key == Measure.SYNTHETIC_BLOOD.value:
+            return _("no penetration") if value else _("penetration")
+        return _("none detected") if value else _("detected")
+    return str(value)
 
 
 def country_name(code: str) -> str:

@@ -22,7 +22,7 @@ from .rules.numbers import (
 )
 from .rules.origin import check_origin, donation_path, made_in_check
 from .rules.product import check_registered_product
-from .rules.reports import check_test_report
+from .rules.reports import check_declared_levels, check_test_report
 from .rules.validity import VALIDITY_KINDS, check_validity
 from .vocabulary import CertificateKind as K
 from .vocabulary import Grade, Origin, Outcome
@@ -96,10 +96,14 @@ def evaluate(batch: BatchFacts) -> Checklist:
     else:
         results += check_foreign_holders(batch, certificates)
     results += check_listed(batch, certificates)
-    limits = limits_for(grade, as_date(batch.production_date), batch.exhalation_valve)
     for cert in certificates:
         if kind_of(cert) is K.TEST_REPORT:
             missing = Outcome.WARN if path is Origin.IMPORTED else Outcome.FAIL
+            limits = limits_for(
+                grade, as_date(batch.production_date), batch.exhalation_valve, cert.measured
+            )
+            if grade is Grade.DAILY_PROTECTIVE:
+                results += check_declared_levels(cert)
             results += check_test_report(cert, grade, missing, limits)
     results += check_confirmations(batch, requirement.inspector_confirmations)
     return Checklist(tuple(results))

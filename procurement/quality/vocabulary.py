@@ -19,9 +19,11 @@ from core.text import Message, Worded
 __all__ = [
     "GRADE_LABELS",
     "KIND_LABELS",
+    "LEVEL_MEASURES",
     "MEASURE_LABELS",
     "MEDICAL_GRADES",
     "ORIGIN_LABELS",
+    "PASS_FAIL_MEASURES",
     "RESPIRATOR_GRADES",
     "CertificateKind",
     "Grade",
@@ -71,7 +73,26 @@ class Measure(StrEnum):
     EXHALATION_RESISTANCE = "exhalation_resistance"  # Pa at 85 L/min
     PRESSURE_DIFFERENCE = "pressure_difference"  # Δp, Pa/cm² at 8 L/min (通气阻力/压力差)
     SYNTHETIC_BLOOD = "synthetic_blood"  # bool: True = no penetration (passes)
+    BLOOD_PRESSURE = "blood_pressure"  # kPa, the pressure the synthetic blood test was run at
     TOTAL_INWARD_LEAKAGE = "total_inward_leakage"  # %, the highest wearer mean (GB 2626 5.3)
+    SURFACE_MOISTURE = "surface_moisture"  # 表面抗湿性, the wetting grade (1-5)
+    FIT_FACTOR = "fit_factor"  # 适合因数, the total fit factor
+    AFTERFLAME = "afterflame"  # s, 续燃时间 (flammability)
+    EO_RESIDUE = "eo_residue"  # μg/g, ethylene oxide residue (EO-sterilised goods)
+    BACTERIA_COUNT = "bacteria_count"  # CFU/g, 细菌菌落总数
+    FUNGI_COUNT = "fungi_count"  # CFU/g, 真菌菌落总数
+    PATHOGENS = "pathogens"  # bool: True = none of the pathogenic bacteria detected (passes)
+    PROTECTION_EFFECT = "protection_effect"  # %, GB/T 32610 防护效果
+    FILTRATION_LEVEL = "filtration_level"  # GB/T 32610 level declared: I, II or III
+    PROTECTION_LEVEL = "protection_level"  # GB/T 32610 level declared: A, B, C or D
+
+
+# Measures recorded as passed (True) or failed (False), and measures that are a declared level.
+PASS_FAIL_MEASURES = frozenset({Measure.SYNTHETIC_BLOOD, Measure.PATHOGENS})
+LEVEL_MEASURES = {
+    Measure.FILTRATION_LEVEL: ("I", "II", "III"),
+    Measure.PROTECTION_LEVEL: ("A", "B", "C", "D"),
+}
 
 
 GRADE_LABELS: dict[Grade, Message] = {
@@ -118,4 +139,18 @@ MEASURE_LABELS: dict[Measure, Message] = {
     Measure.PRESSURE_DIFFERENCE: Message("压力差（通气阻力 Δp）", "pressure difference (Δp)"),
     Measure.SYNTHETIC_BLOOD: Message("合成血液穿透", "synthetic blood penetration"),
     Measure.TOTAL_INWARD_LEAKAGE: Message("泄漏率（总泄漏率）", "total inward leakage"),
+    Measure.BLOOD_PRESSURE: Message("合成血液穿透试验压力", "synthetic blood test pressure"),
+    Measure.SURFACE_MOISTURE: Message("表面抗湿性（沾水等级）", "surface moisture resistance"),
+    Measure.FIT_FACTOR: Message("适合因数", "fit factor"),
+    Measure.AFTERFLAME: Message("阻燃性能（续燃时间）", "flammability (afterflame time)"),
+    Measure.EO_RESIDUE: Message("环氧乙烷残留量", "ethylene oxide residue"),
+    Measure.BACTERIA_COUNT: Message("细菌菌落总数", "total bacterial count"),
+    Measure.FUNGI_COUNT: Message("真菌菌落总数", "total fungal count"),
+    Measure.PATHOGENS: Message(
+        "致病性化脓菌（大肠菌群、绿脓杆菌、金黄色葡萄球菌、溶血性链球菌）",
+        "pathogenic bacteria (coliforms, P. aeruginosa, S. aureus, haemolytic streptococci)",
+    ),
+    Measure.PROTECTION_EFFECT: Message("防护效果", "protection effect"),
+    Measure.FILTRATION_LEVEL: Message("过滤效率级别", "filtration level"),
+    Measure.PROTECTION_LEVEL: Message("防护效果级别", "protection level"),
 }

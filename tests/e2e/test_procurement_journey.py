@@ -100,6 +100,11 @@ def _journey(page, screenshot, lang: str, lot_number: str) -> None:
     page.fill("#particle_filtration", "55")
     page.fill("#pressure_difference", "35")
     page.locator("#synthetic_blood-1").check()
+    page.fill("#blood_pressure", "16.0")
+    page.fill("#afterflame", "0")
+    page.fill("#bacteria_count", "20")
+    page.fill("#fungi_count", "0")
+    page.locator("#pathogens-1").check()
     page.set_input_files(
         "#scan", {"name": "report.png", "mimeType": "image/png", "buffer": PNG_BYTES}
     )

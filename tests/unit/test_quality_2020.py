@@ -119,6 +119,11 @@ SURGICAL_FIGURES = {
     "particle_filtration": "52.4",
     "pressure_difference": "36.5",
     "synthetic_blood": True,
+    "blood_pressure": "16.0",
+    "afterflame": "0",
+    "bacteria_count": "8",
+    "fungi_count": "0",
+    "pathogens": True,
 }
 
 
@@ -325,3 +330,88 @@ def test_a_niosh_approval_of_another_maker_fails():
     )  # fmt: skip
     holder = line(checklist, "company.foreign_holder")
     assert holder.outcome is Outcome.FAIL and "3M Company" in holder.message_zh
+
+
+# 6. The test items the standards have beyond filtration and resistance ------------------------
+
+
+def test_a_surgical_report_without_microbial_and_flammability_results_fails():
+    kept = ("bacterial_filtration", "particle_filtration", "pressure_difference", "synthetic_blood")
+    bare = {k: v for k, v in SURGICAL_FIGURES.items() if k in kept}
+    papers = medical_papers()
+    papers[-1] = CertificateFacts(
+        K.TEST_REPORT, "GZJY2020-0311", holder=WJ, valid_from=date(2020, 3, 11), measured=bare
+    )
+    checklist = surgical(papers, registrant=WJ)
+    missing = {r.code for r in checklist.failures}
+    assert {
+        "test.blood_pressure",
+        "test.afterflame",
+        "test.bacteria_count",
+        "test.fungi_count",
+        "test.pathogens",
+    } <= missing
+    assert not checklist.by_code("test.eo_residue")  # only for EO-sterilised masks, where given
+
+
+def test_synthetic_blood_at_the_medical_protective_pressure_is_not_enough_for_surgical():
+    papers = medical_papers()
+    papers[-1] = CertificateFacts(
+        K.TEST_REPORT, "GZJY2020-0311", holder=WJ, valid_from=date(2020, 3, 11),
+        measured={**SURGICAL_FIGURES, "blood_pressure": "10.7"},
+    )  # fmt: skip
+    pressure = line(surgical(papers, registrant=WJ), "test.blood_pressure")
+    assert pressure.outcome is Outcome.FAIL and "16 kPa" in pressure.message_zh
+
+
+def test_pathogens_detected_fail():
+    papers = medical_papers()
+    papers[-1] = CertificateFacts(
+        K.TEST_REPORT, "GZJY2020-0311", holder=WJ, valid_from=date(2020, 3, 11),
+        measured={**SURGICAL_FIGURES, "pathogens": False},
+    )  # fmt: skip
+    found = line(surgical(papers, registrant=WJ), "test.pathogens")
+    assert found.outcome is Outcome.FAIL and "检出" in found.message_zh
+
+
+DAILY = "广州美丽康保健用品有限公司"
+DAILY_FIGURES = {
+    "particle_filtration": "96.0",
+    "oil_filtration": "95.5",
+    "protection_effect": "88",
+    "inhalation_resistance": "120",
+    "exhalation_resistance": "95",
+    "bacteria_count": "40",
+    "fungi_count": "10",
+}
+
+
+def daily(measured):
+    papers = [
+        CertificateFacts(K.BUSINESS_LICENCE, "91440111304512345X", holder=DAILY),
+        CertificateFacts(
+            K.TEST_REPORT, "GDZJ2020-0901", holder=DAILY, valid_from=date(2020, 9, 1),
+            measured=measured,
+        ),
+        CertificateFacts(K.CONFORMITY_CERTIFICATE, "HG-0901", holder=DAILY),
+    ]  # fmt: skip
+    return evaluate(BatchFacts("daily_protective", "domestic_non_medical", RECEIVED, maker=DAILY,
+                               certificates=papers))  # fmt: skip
+
+
+def test_a_daily_mask_is_judged_at_the_levels_its_report_declares():
+    level_two_b = daily({**DAILY_FIGURES, "filtration_level": "II", "protection_level": "B"})
+    assert line(level_two_b, "test.declared_level").outcome is Outcome.PASS
+    assert line(level_two_b, "test.particle_filtration").outcome is Outcome.PASS  # 96 ≥ 95
+    assert line(level_two_b, "test.protection_effect").outcome is Outcome.PASS  # 88 ≥ 85
+    level_one_a = daily({**DAILY_FIGURES, "filtration_level": "I", "protection_level": "A"})
+    assert line(level_one_a, "test.particle_filtration").outcome is Outcome.FAIL  # < 99
+    assert line(level_one_a, "test.oil_filtration").outcome is Outcome.FAIL  # < 99
+    effect = line(level_one_a, "test.protection_effect")
+    assert effect.outcome is Outcome.FAIL and "≥90%" in effect.message_zh
+
+
+def test_a_daily_report_without_declared_levels_is_judged_at_the_lowest_and_warned():
+    checklist = daily(DAILY_FIGURES)
+    assert line(checklist, "test.declared_level").outcome is Outcome.WARN
+    assert "≥80%" in line(checklist, "test.oil_filtration").message_zh

@@ -8,7 +8,7 @@ from core.text import Message, capitalised
 
 from ..facts import CertificateFacts, RuleResult, paper_name, rule_result
 from ..limits import PERCENT, Limit, format_number, limits_for
-from ..vocabulary import MEASURE_LABELS, Grade, Outcome
+from ..vocabulary import MEASURE_LABELS, Grade, Measure, Outcome
 
 
 def _to_decimal(value: object) -> Decimal | None:
@@ -76,15 +76,21 @@ def check_test_report(
                 )
                 continue
             outcome = Outcome.PASS if ok else Outcome.FAIL
+            blood = limit.measure is Measure.SYNTHETIC_BLOOD
+            passed, failed = (
+                (Message("未渗透", "no penetration"), Message("出现渗透", "penetration seen"))
+                if blood
+                else (Message("未检出", "none detected"), Message("检出", "detected"))
+            )
             message = (
                 Message(
-                    f"{label.zh}：未渗透，符合 {std}",
-                    f"{capitalised(label.en)}: no penetration, meets {std}",
+                    f"{label.zh}：{passed.zh}，符合 {std}",
+                    f"{capitalised(label.en)}: {passed.en}, meets {std}",
                 )
                 if ok
                 else Message(
-                    f"{label.zh}：出现渗透，不符合 {std}",
-                    f"{capitalised(label.en)}: penetration seen, fails {std}",
+                    f"{label.zh}：{failed.zh}，不符合 {std}",
+                    f"{capitalised(label.en)}: {failed.en}, fails {std}",
                 )
             )
             results.append(rule_result(code, outcome, message, cert.number or ""))
@@ -168,3 +174,41 @@ def check_test_report(
             rule_result(code, Outcome.PASS if ok else Outcome.FAIL, message, cert.number or "")
         )
     return results
+
+
+def check_declared_levels(cert: CertificateFacts) -> list[RuleResult]:
+    """A daily protective mask's report declares its filtration level (I-III) and protection
+    level (A-D); its values are judged at those levels (GB/T 32610-2016 tables 1 and 2), at the
+    lowest (III, D) with a warning when it declares none."""
+    measured = {str(k): v for k, v in (cert.measured or {}).items()}
+    filtration = str(measured.get(Measure.FILTRATION_LEVEL.value) or "").strip().upper()
+    protection = str(measured.get(Measure.PROTECTION_LEVEL.value) or "").strip().upper()
+    report = paper_name(cert)
+    if filtration and protection:
+        return [
+            rule_result(
+                "test.declared_level",
+                Outcome.PASS,
+                Message(
+                    f"{report.zh}标称过滤效率 {filtration} 级、防护效果 {protection} 级，"
+                    "按相应级别判定（GB/T 32610-2016 表 1、表 2）",
+                    f"{capitalised(report.en)} declares filtration level {filtration} and "
+                    f"protection level {protection}: judged at those levels (GB/T 32610-2016 "
+                    "tables 1 and 2)",
+                ),
+                cert.number or "",
+            )
+        ]
+    return [
+        rule_result(
+            "test.declared_level",
+            Outcome.WARN,
+            Message(
+                f"{report.zh}未登记标称的过滤效率级别或防护效果级别：按最低的 III 级、D 级判定；"
+                "外包装标称更高级别的，须按标称级别核对",
+                f"{capitalised(report.en)} has no declared filtration or protection level: "
+                "judged at the lowest (III, D); a box that claims a higher level must meet it",
+            ),
+            cert.number or "",
+        )
+    ]

@@ -65,6 +65,8 @@ EXPECTED_ROLES = {
     "procurement.import_batches": frozenset({Role.PROCUREMENT}),
     "procurement.import_template": frozenset({Role.PROCUREMENT}),
     "procurement.prices": ADMIN,
+    "procurement.negative_list": frozenset({Role.PROCUREMENT, Role.INSPECTOR, Role.ADMIN}),
+    "procurement.unlist": ADMIN,
     "allocation.recipients": EVERYONE,
     "allocation.recipient": EVERYONE,
     "allocation.new_recipient": ALLOCATOR,
@@ -163,12 +165,16 @@ def _procurement_samples(app) -> dict:
             scan=certificates.check_scan(PNG_BYTES, "licence.png"),
             lots=[lot],
         )
+        listed = services.add_listed_company(
+            "路由测试黑名单企业", None, "测试通告", "", date(2020, 4, 27)
+        )
         db.session.commit()
         return {
             "supplier_id": supplier.id,
             "purchase_id": purchase.id,
             "line_id": line.id,
             "certificate_id": certificate.id,
+            "entry_id": listed.id,
         }
 
 

@@ -376,9 +376,9 @@ def _story(demo: Desk) -> list:
     lot = demo.receive(p5.lines[0], "B20200215-1860", "3M Company", "1860", 10_000, 20,
                        "imported", 3)  # fmt: skip
     demo.certificate([lot], "niosh_approval", "TC-84A-0006", "3M Company", "NIOSH NPPTL",
-                     supplier=hq)  # fmt: skip
+                     supplier=hq, foreign_class="niosh_n95")  # fmt: skip
     demo.certificate([lot], "fda_authorisation", "K183514", "3M Company", "U.S. FDA", scan="pdf",
-                     supplier=hq)  # fmt: skip
+                     supplier=hq, foreign_class="surgical_n95")  # fmt: skip
     demo.certificate([lot], "customs_declaration", "531620201000123456", hq, "深圳海关",
                      scan="pdf", supplier=hq)  # fmt: skip
     lots.append(lot)

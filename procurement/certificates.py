@@ -27,8 +27,18 @@ from core.text import clean
 from extensions import db
 
 from .models import Certificate, CertificateKind, StoredFile, Supplier
-from .quality.vocabulary import LEVEL_MEASURES, PASS_FAIL_MEASURES, Measure
+from .quality.vocabulary import LEVEL_MEASURES, PASS_FAIL_MEASURES, ForeignClass, Measure
 from .validators import notified_body_problem
+
+# Papers that can carry a foreign standard and class.
+FOREIGN_CLASS_KINDS = frozenset(
+    {
+        CertificateKind.NIOSH_APPROVAL,
+        CertificateKind.CE_CERTIFICATE,
+        CertificateKind.FDA_AUTHORISATION,
+        CertificateKind.TEST_REPORT,
+    }
+)
 
 DEFAULT_SCAN_MAX_BYTES = 10 * 1024 * 1024
 PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
@@ -170,6 +180,7 @@ def create_certificate(
     measured: dict[str, object] | None = None,
     product_name: str = "",
     models: str = "",
+    foreign_class: str | None = None,
     supplier_id: int | None = None,
     scan: CheckedScan | None = None,
     lots: list[Lot] = (),
@@ -193,6 +204,13 @@ def create_certificate(
         )
     supplier = db.session.get(Supplier, supplier_id) if supplier_id else None
     measured = parse_measured(measured or {}) if kind is CertificateKind.TEST_REPORT else {}
+    if foreign_class:
+        try:
+            foreign_class = ForeignClass(foreign_class).value
+        except ValueError:
+            raise ServiceError(_l("Choose the standard and class."), "foreign_class") from None
+    if kind not in FOREIGN_CLASS_KINDS:
+        foreign_class = None
     registration = kind is CertificateKind.REGISTRATION_CERTIFICATE
     product_name = clean(product_name)[:200] if registration else ""
     models = clean(models)[:500] if registration else ""
@@ -207,6 +225,7 @@ def create_certificate(
         measured=measured,
         product_name=product_name,
         models=models,
+        foreign_class=foreign_class or None,
         supplier=supplier,
         created_by_id=actor.id if actor else None,
     )

@@ -33,7 +33,7 @@ from core.i18n import in_language
 
 from .models import CertificateKind, PurchaseSource, SupplierKind
 from .quality import Measure
-from .quality.vocabulary import LEVEL_MEASURES, PASS_FAIL_MEASURES
+from .quality.vocabulary import LEVEL_MEASURES, PASS_FAIL_MEASURES, ForeignClass
 from .services import COUNTRIES
 from .validators import normalise_code, uscc_problem
 
@@ -268,6 +268,15 @@ class CertificateForm(FlaskForm):
         _l("Models and sizes (registration)"),
         validators=[Optional(), Length(max=500)],
         description=_l("As listed on the certificate, separated by 、 or commas."),
+    )
+    foreign_class = SelectField(
+        _l("Foreign standard and class"),
+        choices=lambda: (
+            [("", _l("— not a foreign paper, or not stated —"))]
+            + [(c.value, c.label) for c in ForeignClass]
+        ),
+        validators=[Optional()],
+        description=_l("What the paper vouches for: EN 14683 type, ASTM F2100 level, N95, FFP."),
     )
     # A test report's measured values (as printed; empty when not measured).
     particle_filtration = StringField(_l("Particle filtration efficiency (%)"))

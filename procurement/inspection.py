@@ -53,6 +53,7 @@ def certificate_facts(certificate: Certificate) -> CertificateFacts:
         measured=dict(certificate.measured or {}),
         product_name=certificate.product_name or "",
         models=certificate.models or "",
+        foreign_class=certificate.foreign_class or "",
     )
 
 

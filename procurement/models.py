@@ -252,6 +252,8 @@ class Certificate(db.Model):
     models: Mapped[str] = mapped_column(
         sa.String(500), nullable=False, default="", server_default=""
     )
+    # A foreign paper's standard and class (procurement.quality.ForeignClass value).
+    foreign_class: Mapped[str | None] = mapped_column(sa.String(30), nullable=True)
     supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("suppliers.id"), nullable=True)
     scan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)

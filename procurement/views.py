@@ -60,6 +60,7 @@ from .models import (
     SupplierKind,
 )
 from .quality import MEASURE_LABELS, Measure
+from .quality.vocabulary import ForeignClass
 from .services import LineInput
 
 bp = Blueprint("procurement", __name__)
@@ -78,7 +79,15 @@ def procurement_helpers():
         "measure_label": measure_label,
         "measured_value": measured_value,
         "country_name": country_name,
+        "foreign_class_label": foreign_class_label,
     }
+
+
+def foreign_class_label(value: str) -> str:
+    try:
+        return ForeignClass(value).label
+    except ValueError:
+        return value
 
 
 def measured_value(key: str, value: object) -> str:
@@ -426,6 +435,7 @@ def _certificate_form(lot: Lot | None, supplier: Supplier | None, done_url: str)
                 measured=form.measured(),
                 product_name=form.product_name.data,
                 models=form.models.data,
+                foreign_class=form.foreign_class.data or None,
                 supplier_id=supplier_id,
                 scan=scan,
                 lots=[lot] if lot is not None else [],

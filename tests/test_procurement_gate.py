@@ -180,3 +180,32 @@ def test_the_negative_list_is_kept_by_the_administrator_and_fails_batches(
         assert inspection.checklist(db.session.get(Lot, lot_id)).passed
     listing = client.get("/suppliers/negative-list").get_data(as_text=True)
     assert "已移出" in listing and "复检合格，撤销" in listing
+
+
+def test_a_foreign_paper_keeps_its_class_and_an_import_of_a_plain_n95_fails(app):
+    with app.test_request_context():
+        line, _ = _line("medical_protective")
+        lot = _receive(
+            line, lot_number="B2020-1860", maker="3M Company", model="1860", pieces_per_box=20,
+            origin="imported", made_in="US", exhalation_valve=False,
+        )  # fmt: skip
+        niosh = certs.create_certificate(
+            "niosh_approval", "TC-84A-0006", holder="3M Company", foreign_class="niosh_n95",
+            lots=[lot],
+        )  # fmt: skip
+        certs.create_certificate("customs_declaration", "531620201000123456", lots=[lot])
+        assert niosh.foreign_class == "niosh_n95"
+        found = inspection.checklist(lot).by_code("foreign.class")
+        assert [r.outcome for r in found] == ["fail"]
+        certs.create_certificate(
+            "fda_authorisation", "K183514", holder="3M Company", foreign_class="surgical_n95",
+            lots=[lot],
+        )  # fmt: skip
+        assert [r.outcome for r in inspection.checklist(lot).by_code("foreign.class")] == ["pass"]
+        with pytest.raises(ServiceError) as error:
+            certs.create_certificate("ce_certificate", "CE-1", foreign_class="ffp9", lots=[lot])
+        assert error.value.field == "foreign_class"
+        licence = certs.create_certificate(
+            "business_licence", valid_uscc("91310000607376"), foreign_class="niosh_n95"
+        )
+        assert licence.foreign_class is None

@@ -1,4 +1,5 @@
-"""procurement: country of manufacture, exhalation valve and registrant of a lot; registration product and models; negative list
+"""procurement: country of manufacture, exhalation valve and registrant of a lot; registration
+product and models; foreign standard and class; negative list
 
 Revision ID: 8ef57020abd6
 Revises: fd90f548e79e
@@ -38,6 +39,7 @@ def upgrade():
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.add_column(sa.Column('product_name', sa.String(length=200), server_default='', nullable=False))
         batch_op.add_column(sa.Column('models', sa.String(length=500), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('foreign_class', sa.String(length=30), nullable=True))
 
     with op.batch_alter_table('lots', schema=None) as batch_op:
         batch_op.add_column(sa.Column('made_in', sa.String(length=2), nullable=True))
@@ -55,6 +57,7 @@ def downgrade():
         batch_op.drop_column('made_in')
 
     with op.batch_alter_table('certificates', schema=None) as batch_op:
+        batch_op.drop_column('foreign_class')
         batch_op.drop_column('models')
         batch_op.drop_column('product_name')
 

@@ -11,6 +11,7 @@ from .rules.company import check_company, check_foreign_holders, check_listed
 from .rules.confirmations import check_confirmations
 from .rules.design import check_design
 from .rules.documents import check_documents
+from .rules.foreign import check_foreign_classes
 from .rules.numbers import (
     check_business_licence,
     check_ce,
@@ -95,6 +96,7 @@ def evaluate(batch: BatchFacts) -> Checklist:
         results += check_company(batch, certificates)
     else:
         results += check_foreign_holders(batch, certificates)
+        results += check_foreign_classes(grade, certificates)
     results += check_listed(batch, certificates)
     for cert in certificates:
         if kind_of(cert) is K.TEST_REPORT:

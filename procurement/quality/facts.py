@@ -50,6 +50,7 @@ class CertificateFacts:
     measured: Mapping[str, object] = field(default_factory=dict)
     product_name: str = ""  # a registration certificate's 产品名称
     models: str = ""  # its 型号、规格, as printed (several separated by 、，,;；/)
+    foreign_class: str = ""  # a foreign paper's standard and class (`ForeignClass` value)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ __all__ = [
     "ORIGIN_LABELS",
     "PASS_FAIL_MEASURES",
     "RESPIRATOR_GRADES",
+    "FOREIGN_CLASS_LABELS",
     "CertificateKind",
+    "ForeignClass",
     "Grade",
     "Measure",
     "Origin",
@@ -85,6 +87,52 @@ class Measure(StrEnum):
     PROTECTION_EFFECT = "protection_effect"  # %, GB/T 32610 防护效果
     FILTRATION_LEVEL = "filtration_level"  # GB/T 32610 level declared: I, II or III
     PROTECTION_LEVEL = "protection_level"  # GB/T 32610 level declared: A, B, C or D
+
+
+class ForeignClass(Worded):
+    """The foreign standard and class a foreign paper vouches for (stored by
+    `procurement.models.Certificate.foreign_class`; named by `FOREIGN_CLASS_LABELS`)."""
+
+    EN14683_I = "en14683_i"
+    EN14683_II = "en14683_ii"
+    EN14683_IIR = "en14683_iir"
+    ASTM_F2100_L1 = "astm_f2100_l1"
+    ASTM_F2100_L2 = "astm_f2100_l2"
+    ASTM_F2100_L3 = "astm_f2100_l3"
+    EN149_FFP1 = "en149_ffp1"
+    EN149_FFP2 = "en149_ffp2"
+    EN149_FFP3 = "en149_ffp3"
+    NIOSH_N95 = "niosh_n95"
+    SURGICAL_N95 = "surgical_n95"
+    ASTM_F1862 = "astm_f1862"
+    ISO_22609 = "iso_22609"
+
+    @property
+    def words(self) -> Message:
+        return FOREIGN_CLASS_LABELS[self]
+
+
+FOREIGN_CLASS_LABELS: dict[ForeignClass, Message] = {
+    ForeignClass.EN14683_I: Message("EN 14683 I 型", "EN 14683 Type I"),
+    ForeignClass.EN14683_II: Message("EN 14683 II 型", "EN 14683 Type II"),
+    ForeignClass.EN14683_IIR: Message("EN 14683 IIR 型", "EN 14683 Type IIR"),
+    ForeignClass.ASTM_F2100_L1: Message("ASTM F2100 1 级", "ASTM F2100 Level 1"),
+    ForeignClass.ASTM_F2100_L2: Message("ASTM F2100 2 级", "ASTM F2100 Level 2"),
+    ForeignClass.ASTM_F2100_L3: Message("ASTM F2100 3 级", "ASTM F2100 Level 3"),
+    ForeignClass.EN149_FFP1: Message("EN 149 FFP1", "EN 149 FFP1"),
+    ForeignClass.EN149_FFP2: Message("EN 149 FFP2", "EN 149 FFP2"),
+    ForeignClass.EN149_FFP3: Message("EN 149 FFP3", "EN 149 FFP3"),
+    ForeignClass.NIOSH_N95: Message("NIOSH N95（42 CFR 84）", "NIOSH N95 (42 CFR 84)"),
+    ForeignClass.SURGICAL_N95: Message(
+        "外科 N95（NIOSH 批准且经 FDA 许可）", "surgical N95 (NIOSH-approved, FDA-cleared)"
+    ),
+    ForeignClass.ASTM_F1862: Message(
+        "ASTM F1862 合成血液穿透试验（通过）", "ASTM F1862 synthetic blood test (passed)"
+    ),
+    ForeignClass.ISO_22609: Message(
+        "ISO 22609 抗合成血液穿透试验（通过）", "ISO 22609 splash test (passed)"
+    ),
+}
 
 
 # Measures recorded as passed (True) or failed (False), and measures that are a declared level.

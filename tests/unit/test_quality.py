@@ -184,10 +184,26 @@ def batch(grade=Grade.SURGICAL, origin=None, certificates=None, **kw):
     )
 
 
+# The foreign papers that make a complete import of each grade (issue 13: a plain N95 is not a
+# medical protective mask; a Type I mask is not a surgical one).
+def foreign_papers(grade):
+    return {
+        Grade.MEDICAL_PROTECTIVE: [
+            niosh(foreign_class="niosh_n95"),
+            fda("K183514", holder="3M Company", foreign_class="surgical_n95"),
+        ],
+        Grade.SURGICAL: [ce(notified_body="0123", foreign_class="en14683_iir")],
+        Grade.DISPOSABLE_MEDICAL: [ce(notified_body="0123", foreign_class="en14683_i")],
+        Grade.KN95: [niosh(foreign_class="niosh_n95")],
+        Grade.DAILY_PROTECTIVE: [niosh(foreign_class="niosh_n95")],
+    }[Grade(grade)]
+
+
 def imported(grade=Grade.MEDICAL_PROTECTIVE, certificates=None, **kw):
     kw.setdefault("goods_match_order", True)
     kw.setdefault("packaging_intact", True)
-    papers = [niosh(), customs()] if certificates is None else certificates
+    kw.setdefault("made_in", "US")
+    papers = [*foreign_papers(grade), customs()] if certificates is None else certificates
     return batch(grade, Origin.IMPORTED, papers, maker="3M Company", **kw)
 
 
@@ -430,7 +446,7 @@ def test_donation_with_stated_goods_origin():
         batch(
             Grade.KN95,
             Origin.DONATION,
-            [ce(), customs(), donation_letter()],
+            [ce(foreign_class="en149_ffp2"), customs(), donation_letter()],
             donated_goods_origin="imported",
             maker="Medline International B.V.",
             goods_match_order=True,
@@ -881,13 +897,14 @@ def test_a_foreign_report_on_imported_goods_only_warns_about_missing_values():
         number="NIOSH-TEB-2019-118",
         measured={"particle_filtration": 97.4, "inhalation_resistance": 221},
     )
-    checklist = evaluate(imported(certificates=[niosh(), customs(), report]))
+    papers = [*foreign_papers(Grade.MEDICAL_PROTECTIVE), customs()]
+    checklist = evaluate(imported(certificates=[*papers, report]))
     assert outcome(checklist, "test.particle_filtration") is Outcome.PASS
     assert outcome(checklist, "test.synthetic_blood") is Outcome.WARN
     assert checklist.verdict is Outcome.WARN
     # A value that is there and fails still fails.
     worse = replace(report, measured={**report.measured, "particle_filtration": 91})
-    assert outcome(evaluate(imported(certificates=[niosh(), customs(), worse])),
+    assert outcome(evaluate(imported(certificates=[*papers, worse])),
                    "test.particle_filtration") is Outcome.FAIL  # fmt: skip
 
 

@@ -251,7 +251,9 @@ def test_an_import_by_a_chinese_named_maker_needs_its_country_recorded():
 
 def test_an_import_made_abroad_is_checked_on_its_foreign_papers():
     papers = [
-        CertificateFacts(K.NIOSH_APPROVAL, "TC-84A-0006", holder="3M Company"),
+        CertificateFacts(
+            K.NIOSH_APPROVAL, "TC-84A-0006", holder="3M Company", foreign_class="niosh_n95"
+        ),
         CertificateFacts(K.CUSTOMS_DECLARATION, "531620201000456789"),
     ]
     checklist = evaluate(
@@ -415,3 +417,70 @@ def test_a_daily_report_without_declared_levels_is_judged_at_the_lowest_and_warn
     checklist = daily(DAILY_FIGURES)
     assert line(checklist, "test.declared_level").outcome is Outcome.WARN
     assert "≥80%" in line(checklist, "test.oil_filtration").message_zh
+
+
+# 4. Foreign standards and classes against the grade received ---------------------------------
+
+
+def foreign_import(grade, *papers):
+    return evaluate(
+        BatchFacts(
+            grade, "imported", RECEIVED, maker="3M Company", made_in="US",
+            certificates=[*papers, CertificateFacts(K.CUSTOMS_DECLARATION, "531620201000456789")],
+            production_date=date(2020, 8, 1), exhalation_valve=False,
+            goods_match_order=True, packaging_intact=True,
+        )
+    )  # fmt: skip
+
+
+N95 = CertificateFacts(K.NIOSH_APPROVAL, "TC-84A-0006", holder="3M Company",
+                       foreign_class="niosh_n95")  # fmt: skip
+
+
+def test_a_plain_n95_is_not_a_medical_protective_mask():
+    checklist = foreign_import("medical_protective", N95)
+    found = line(checklist, "foreign.class")
+    assert found.outcome is Outcome.FAIL and "抗合成血液穿透" in found.message_zh
+    assert line(foreign_import("kn95", N95), "foreign.class").outcome is Outcome.PASS
+
+
+def test_an_n95_with_fluid_resistance_evidence_is():
+    surgical_n95 = CertificateFacts(
+        K.FDA_AUTHORISATION, "K183514", holder="3M Company", foreign_class="surgical_n95"
+    )
+    assert (
+        line(foreign_import("medical_protective", N95, surgical_n95), "foreign.class").outcome
+        is Outcome.PASS
+    )  # noqa: E501
+    f1862 = CertificateFacts(K.TEST_REPORT, "NL-F1862-0412", issuer="Nelson Labs",
+                             foreign_class="astm_f1862")  # fmt: skip
+    assert (
+        line(foreign_import("medical_protective", N95, f1862), "foreign.class").outcome
+        is Outcome.PASS
+    )  # noqa: E501
+
+
+def ce_class(foreign_class):
+    return CertificateFacts(
+        K.CE_CERTIFICATE, "CE-2020-0412", notified_body="0123", holder="3M Company",
+        valid_from=date(2020, 1, 1), valid_until=date(2025, 1, 1), foreign_class=foreign_class,
+    )  # fmt: skip
+
+
+def test_a_type_i_import_is_not_a_surgical_mask():
+    type_one = line(foreign_import("surgical", ce_class("en14683_i")), "foreign.class")
+    assert type_one.outcome is Outcome.FAIL and "EN 14683 I 型" in type_one.message_zh
+    level_one = line(foreign_import("surgical", ce_class("astm_f2100_l1")), "foreign.class")
+    assert level_one.outcome is Outcome.FAIL
+    for ok in ("en14683_iir", "astm_f2100_l2", "astm_f2100_l3"):
+        assert (
+            line(foreign_import("surgical", ce_class(ok)), "foreign.class").outcome is Outcome.PASS
+        )  # noqa: E501
+    disposable = foreign_import("disposable_medical", ce_class("en14683_i"))
+    assert line(disposable, "foreign.class").outcome is Outcome.PASS
+
+
+def test_foreign_papers_without_a_recorded_class_fail_for_medical_grades():
+    bare = CertificateFacts(K.CE_CERTIFICATE, "CE-2020-0412", notified_body="0123",
+                            valid_from=date(2020, 1, 1), valid_until=date(2025, 1, 1))  # fmt: skip
+    assert line(foreign_import("surgical", bare), "foreign.class").outcome is Outcome.FAIL

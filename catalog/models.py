@@ -125,9 +125,13 @@ class Lot(db.Model):
     made_in: Mapped[str | None] = mapped_column(sa.String(2), nullable=True)
     exhalation_valve: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
     registrant: Mapped[str | None] = mapped_column(sa.String(200), nullable=True)
-    # The inspector's confirmations (imports): None until recorded.
+    # The inspector's confirmations: None until recorded. Imports: the goods match the order and
+    # the packaging is intact. Domestic medical goods: the registration and licence numbers were
+    # looked up in the national registry, and the box label carries them.
     goods_match_order: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
     packaging_intact: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
+    registry_checked: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
+    label_checked: Mapped[bool | None] = mapped_column(sa.Boolean, nullable=True)
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -226,12 +226,13 @@ class Desk:
         )  # fmt: skip
         self.certificate(
             lots, "production_licence", licence, maker, province, supplier=supplier,
-            valid_from=self.day(900), valid_until=self.day(-900),
+            valid_from=self.day(900), valid_until=self.day(-900), scope="Ⅱ类：14-14 医用口罩",
         )  # fmt: skip
         self.certificate(lots, "business_licence", code, maker, "市场监督管理局", supplier=supplier)
         self.certificate(
             lots, "test_report", report, maker, "广州医疗器械质量监督检验中心", scan="pdf",
             supplier=supplier, valid_from=self.day(60), measured=measured,
+            lab_accreditation="190012340118", covers=lot.product.model,
         )  # fmt: skip
 
 
@@ -313,6 +314,7 @@ def _story(demo: Desk) -> list:
                        "domestic_medical", 27)  # fmt: skip
     demo.domestic_papers([lot], wj, wj, "粤械注准20202140096", "粤食药监械生产许20152365号",
                          "GZJY2020-0311", SURGICAL_OK)  # fmt: skip
+    inspection.record_confirmations(lot, None, None, demo.inspector, True, True)
     inspection.release_batch(lot, demo.inspector, occurred_at=demo.at(26, 15))
     lots.append(lot)
 
@@ -339,6 +341,7 @@ def _story(demo: Desk) -> list:
                      supplier=kr)  # fmt: skip
     demo.certificate([lot], "test_report", "DGJC-2020-0219", jk, "东莞市质量监督检测中心",
                      scan="pdf", supplier=kr, valid_from=demo.day(25),
+                     lab_accreditation="191912340567", covers="JK-9501 折叠式",
                      measured={"particle_filtration": "88.3", "inhalation_resistance": "362",
                                "exhalation_resistance": "180"})  # fmt: skip
     inspection.reject_batch(
@@ -360,6 +363,7 @@ def _story(demo: Desk) -> list:
                      "霍尼韦尔（中国）有限公司", "上海市市场监督管理局", supplier=sh)  # fmt: skip
     demo.certificate([lot], "test_report", "SH-NIOM-2020-0416", "霍尼韦尔（中国）有限公司",
                      "上海市劳动防护用品检测中心", supplier=sh, valid_from=demo.day(40),
+                     lab_accreditation="CNAS L0652", covers="H910 Plus",
                      measured={"particle_filtration": "97.1",
                                "inhalation_resistance": "160"})  # fmt: skip
     inspection.release_batch(

@@ -181,6 +181,9 @@ def create_certificate(
     product_name: str = "",
     models: str = "",
     foreign_class: str | None = None,
+    lab_accreditation: str | None = None,
+    covers: str = "",
+    scope: str = "",
     supplier_id: int | None = None,
     scan: CheckedScan | None = None,
     lots: list[Lot] = (),
@@ -212,6 +215,7 @@ def create_certificate(
     if kind not in FOREIGN_CLASS_KINDS:
         foreign_class = None
     registration = kind is CertificateKind.REGISTRATION_CERTIFICATE
+    report = kind is CertificateKind.TEST_REPORT
     product_name = clean(product_name)[:200] if registration else ""
     models = clean(models)[:500] if registration else ""
     certificate = Certificate(
@@ -226,6 +230,9 @@ def create_certificate(
         product_name=product_name,
         models=models,
         foreign_class=foreign_class or None,
+        lab_accreditation=(clean(lab_accreditation)[:40] or None) if report else None,
+        covers=clean(covers)[:200] if report else "",
+        scope=clean(scope)[:500] if kind is CertificateKind.PRODUCTION_LICENCE else "",
         supplier=supplier,
         created_by_id=actor.id if actor else None,
     )

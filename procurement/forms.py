@@ -269,6 +269,21 @@ class CertificateForm(FlaskForm):
         validators=[Optional(), Length(max=500)],
         description=_l("As listed on the certificate, separated by 、 or commas."),
     )
+    scope = StringField(
+        _l("Scope (production licence)"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("生产范围 as printed, e.g. Ⅱ类：14-14 医用口罩."),
+    )
+    lab_accreditation = StringField(
+        _l("Lab's CMA or CNAS number"),
+        validators=[Optional(), Length(max=40)],
+        description=_l("CMA: 12 digits; CNAS: e.g. CNAS L1234. On the report's cover."),
+    )
+    covers = StringField(
+        _l("Model or lot tested"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("The sample the report was made on, as it names it."),
+    )
     foreign_class = SelectField(
         _l("Foreign standard and class"),
         choices=lambda: (
@@ -358,6 +373,19 @@ class ConfirmForm(FlaskForm):
     )
     packaging_intact = RadioField(
         _l("The packaging is intact"), choices=CONFIRM_CHOICES, default="", validators=[Optional()]
+    )
+    registry_checked = RadioField(
+        _l("Registration and licence numbers found in the national registry"),
+        choices=CONFIRM_CHOICES,
+        default="",
+        validators=[Optional()],
+        description=_l("Looked up in NMPA's database (国家药监局数据查询), for medical goods."),
+    )
+    label_checked = RadioField(
+        _l("The box label carries the registration and licence numbers"),
+        choices=CONFIRM_CHOICES,
+        default="",
+        validators=[Optional()],
     )
     submit = SubmitField(_l("Record confirmations"))
 

@@ -54,6 +54,9 @@ def certificate_facts(certificate: Certificate) -> CertificateFacts:
         product_name=certificate.product_name or "",
         models=certificate.models or "",
         foreign_class=certificate.foreign_class or "",
+        lab_accreditation=certificate.lab_accreditation or "",
+        covers=certificate.covers or "",
+        scope=certificate.scope or "",
     )
 
 
@@ -74,6 +77,9 @@ def batch_facts(lot: Lot) -> BatchFacts:
         model=lot.product.model,
         supplier=lot.purchase_line.purchase.supplier.name if lot.purchase_line else "",
         listed=listed_companies(),
+        lot_number=lot.lot_number,
+        registry_checked=lot.registry_checked,
+        label_checked=lot.label_checked,
     )
 
 
@@ -104,13 +110,22 @@ def _check_inspector(lot: Lot, actor: User) -> None:
 
 
 def record_confirmations(
-    lot: Lot, goods_match_order: bool | None, packaging_intact: bool | None, actor: User
+    lot: Lot,
+    goods_match_order: bool | None,
+    packaging_intact: bool | None,
+    actor: User,
+    registry_checked: bool | None = None,
+    label_checked: bool | None = None,
 ) -> None:
     """The inspector's look at the goods: do they match the order, is the packaging intact
-    (None: not checked). Needed for imports; a recorded "no" fails the checklist for any goods."""
+    (needed for imports); were the registration and licence numbers found in the national
+    registry, does the box label carry them (needed for domestic medical goods). None: not
+    checked; a recorded "no" fails the checklist for any goods."""
     _check_inspector(lot, actor)
     lot.goods_match_order = goods_match_order
     lot.packaging_intact = packaging_intact
+    lot.registry_checked = registry_checked
+    lot.label_checked = label_checked
     lot.confirmed_by_id = actor.id
     lot.confirmed_at = now_utc()
     db.session.flush()

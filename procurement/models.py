@@ -254,6 +254,15 @@ class Certificate(db.Model):
     )
     # A foreign paper's standard and class (procurement.quality.ForeignClass value).
     foreign_class: Mapped[str | None] = mapped_column(sa.String(30), nullable=True)
+    # A test report's provenance: the lab's CMA or CNAS number and the model or lot it covers.
+    lab_accreditation: Mapped[str | None] = mapped_column(sa.String(40), nullable=True)
+    covers: Mapped[str] = mapped_column(
+        sa.String(200), nullable=False, default="", server_default=""
+    )
+    # A production licence's scope (生产范围), as printed.
+    scope: Mapped[str] = mapped_column(
+        sa.String(500), nullable=False, default="", server_default=""
+    )
     supplier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("suppliers.id"), nullable=True)
     scan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_files.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)

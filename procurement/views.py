@@ -379,6 +379,8 @@ def _render_batch(lot: Lot, status: int = 200, **forms):
         to_choice = {True: "yes", False: "no", None: ""}
         confirm_form.goods_match_order.data = to_choice[lot.goods_match_order]
         confirm_form.packaging_intact.data = to_choice[lot.packaging_intact]
+        confirm_form.registry_checked.data = to_choice[lot.registry_checked]
+        confirm_form.label_checked.data = to_choice[lot.label_checked]
     return (
         render_template(
             "procurement/batch.html",
@@ -436,6 +438,9 @@ def _certificate_form(lot: Lot | None, supplier: Supplier | None, done_url: str)
                 product_name=form.product_name.data,
                 models=form.models.data,
                 foreign_class=form.foreign_class.data or None,
+                lab_accreditation=form.lab_accreditation.data,
+                covers=form.covers.data,
+                scope=form.scope.data,
                 supplier_id=supplier_id,
                 scan=scan,
                 lots=[lot] if lot is not None else [],
@@ -537,6 +542,8 @@ def confirm(lot_id: int):
             confirm_value(form.goods_match_order.data),
             confirm_value(form.packaging_intact.data),
             current_user,
+            registry_checked=confirm_value(form.registry_checked.data),
+            label_checked=confirm_value(form.label_checked.data),
         ),
         lambda lot: _("Confirmations recorded for batch %(lot)s.", lot=lot.lot_number),
     )

@@ -62,6 +62,7 @@ def passing_certificates(maker: str = MAKER, uscc: str | None = None) -> list[di
             issuer="广东省药品监督管理局",
             valid_from=date(2015, 6, 1),
             valid_until=date(2025, 5, 31),
+            scope="Ⅱ类：14-14 医用口罩",
         ),
         dict(kind="business_licence", number=uscc, holder=maker, issuer="深圳市市场监督管理局"),
         dict(
@@ -70,6 +71,8 @@ def passing_certificates(maker: str = MAKER, uscc: str | None = None) -> list[di
             holder=maker,
             issuer="广州医疗器械质量监督检验中心",
             valid_from=date(2020, 1, 20),
+            lab_accreditation="190012340118",
+            covers="平面耳挂式",
             measured={
                 "bacterial_filtration": "98.6",
                 "particle_filtration": "56",

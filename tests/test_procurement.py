@@ -236,6 +236,8 @@ def test_an_oversized_scan_is_refused(ctx):
 def test_passing_batch_is_released_and_becomes_allocatable(ctx):
     buyer, inspector, _ = _users()
     lot = _batch(actor=buyer)
+    # Domestic medical goods: the inspector looks the numbers up in the registry and on the box.
+    inspection.record_confirmations(lot, None, None, inspector, True, True)
     result = inspection.checklist(lot)
     assert result.passed, [r.message_en for r in result.failures]
     record = inspection.release_batch(lot, inspector)
@@ -287,7 +289,9 @@ def test_only_inspectors_decide(ctx):
 
 
 def test_expired_certificate_fails_the_checklist(ctx):
+    _, inspector, _ = _users()
     lot = _batch(certificates=False)
+    inspection.record_confirmations(lot, None, None, inspector, True, True)
     for kwargs in passing_certificates():
         if kwargs["kind"] == "registration_certificate":
             kwargs = {**kwargs, "valid_from": date(2015, 1, 1), "valid_until": date(2020, 1, 31)}
@@ -299,9 +303,11 @@ def test_expired_certificate_fails_the_checklist(ctx):
 def test_import_confirmations_are_recorded_by_the_inspector(ctx):
     buyer, inspector, _ = _users()
     lot = _batch(actor=buyer)
-    inspection.record_confirmations(lot, True, False, inspector)
+    inspection.record_confirmations(lot, True, False, inspector, True, True)
     result = inspection.checklist(lot)
     assert [r.code for r in result.failures] == ["inspection.packaging_intact"]
+    inspection.record_confirmations(lot, True, True, inspector, True, False)
+    assert [r.code for r in inspection.checklist(lot).failures] == ["inspection.label_checked"]
 
 
 # Pages ---------------------------------------------------------------------------------------

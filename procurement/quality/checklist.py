@@ -23,6 +23,7 @@ from .rules.numbers import (
 )
 from .rules.origin import check_origin, donation_path, made_in_check
 from .rules.product import check_registered_product
+from .rules.provenance import check_licence_scope, check_report_provenance
 from .rules.reports import check_declared_levels, check_test_report
 from .rules.validity import VALIDITY_KINDS, check_validity
 from .vocabulary import CertificateKind as K
@@ -77,6 +78,7 @@ def evaluate(batch: BatchFacts) -> Checklist:
             results += check_registered_product(cert, grade, batch.model)
         elif kind is K.PRODUCTION_LICENCE:
             results.append(check_production_licence(cert, received_on))
+            results.append(check_licence_scope(cert))
         elif kind is K.BUSINESS_LICENCE:
             results.append(check_business_licence(cert))
         elif kind is K.NIOSH_APPROVAL:
@@ -106,6 +108,9 @@ def evaluate(batch: BatchFacts) -> Checklist:
             )
             if grade is Grade.DAILY_PROTECTIVE:
                 results += check_declared_levels(cert)
+            results += check_report_provenance(cert, batch, received_on, missing)
             results += check_test_report(cert, grade, missing, limits)
-    results += check_confirmations(batch, requirement.inspector_confirmations)
+    results += check_confirmations(
+        batch, requirement.inspector_confirmations, path is Origin.DOMESTIC_MEDICAL
+    )
     return Checklist(tuple(results))

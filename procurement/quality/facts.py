@@ -51,6 +51,9 @@ class CertificateFacts:
     product_name: str = ""  # a registration certificate's 产品名称
     models: str = ""  # its 型号、规格, as printed (several separated by 、，,;；/)
     foreign_class: str = ""  # a foreign paper's standard and class (`ForeignClass` value)
+    lab_accreditation: str = ""  # a test report's lab: its CMA (12 digits) or CNAS number
+    covers: str = ""  # the model or lot a test report covers, as printed
+    scope: str = ""  # a production licence's scope (生产范围)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,8 @@ class BatchFacts:
     goods under contract ("" = the maker itself). made_in: ISO country code of where the goods were
     made (产地; "" = not recorded). model: the model received. supplier: who delivered them.
     listed: the companies on the negative list (names and codes) to compare everyone with.
+    registry_checked / label_checked: the inspector's confirmations for domestic medical goods
+    (the numbers were looked up in the national registry; the box label carries them).
     """
 
     grade_code: Grade | str
@@ -85,6 +90,9 @@ class BatchFacts:
     model: str = ""
     supplier: str = ""
     listed: Sequence[ListedCompany] = ()
+    lot_number: str = ""
+    registry_checked: bool | None = None
+    label_checked: bool | None = None
 
 
 @dataclass(frozen=True)

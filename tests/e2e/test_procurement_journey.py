@@ -30,6 +30,8 @@ TEXT = {
         "released": "已放行",
         "sign_out": "退出登录",
         "made_in": "中国",
+        "needs_registry": "国家药监局数据库",
+        "record_confirmations": "记录查验结果",
     },
     "en": {
         "receive": "Receive a batch",
@@ -44,6 +46,8 @@ TEXT = {
         "released": "released",
         "sign_out": "Sign out",
         "made_in": "China",
+        "needs_registry": "national registry",
+        "record_confirmations": "Record confirmations",
     },
 }
 
@@ -100,6 +104,8 @@ def _journey(page, screenshot, lang: str, lot_number: str) -> None:
     page.fill("#particle_filtration", "55")
     page.fill("#pressure_difference", "35")
     page.locator("#synthetic_blood-1").check()
+    page.fill("#lab_accreditation", "190012340118")
+    page.fill("#covers", "平面耳挂式 17.5×9.5cm")
     page.fill("#blood_pressure", "16.0")
     page.fill("#afterflame", "0")
     page.fill("#bacteria_count", "20")
@@ -119,6 +125,11 @@ def _journey(page, screenshot, lang: str, lot_number: str) -> None:
     sign_in(page, "inspector")
     page.goto(f"/batches?q={lot_number}")
     page.get_by_role("link", name=lot_number).click()
+    # Medical goods: the inspector looks the numbers up in NMPA's registry and on the box first.
+    expect(page.locator("#checklist-card")).to_contain_text(t["needs_registry"])
+    page.locator("#confirm-registry_checked-1").check()
+    page.locator("#confirm-label_checked-1").check()
+    page.get_by_role("button", name=t["record_confirmations"]).click()
     checklist = page.locator("#checklist")
     expect(checklist).to_contain_text(t["pass"])
     screenshot(page, f"proc-batch-inspector-{lang}")

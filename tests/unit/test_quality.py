@@ -103,6 +103,7 @@ def production_licence(number="鄂食药监械生产许20160031号", **kw):
     defaults = dict(
         issuer="湖北省药品监督管理局",
         holder=MAKER,
+        scope="Ⅱ类：14-14-03 医用口罩",
         valid_from=date(2016, 3, 1),
         valid_until=date(2021, 2, 28),
     )
@@ -116,7 +117,11 @@ def business_licence(number="914403001922038216", **kw):
 
 def lab_report(grade=Grade.SURGICAL, number="WT2020-0315", measured=None, **kw):
     defaults = dict(
-        issuer="湖北省医疗器械质量监督检验研究院", holder=MAKER, valid_from=date(2020, 2, 20)
+        issuer="湖北省医疗器械质量监督检验研究院",
+        holder=MAKER,
+        valid_from=date(2020, 2, 20),
+        lab_accreditation="190012340123",
+        covers="平面耳挂式 17.5×9.5cm",
     )
     values = GOOD_VALUES[grade] if measured is None else measured
     return CertificateFacts(K.TEST_REPORT, number, measured=values, **{**defaults, **kw})
@@ -174,6 +179,9 @@ def domestic_origin(grade):
 def batch(grade=Grade.SURGICAL, origin=None, certificates=None, **kw):
     # Made a month before it arrived: a KN95 of then is judged by GB 2626-2006.
     kw.setdefault("production_date", RECEIVED - timedelta(days=30))
+    # The inspector looked the numbers up in the registry and on the box (domestic medical goods).
+    kw.setdefault("registry_checked", True)
+    kw.setdefault("label_checked", True)
     return BatchFacts(
         grade_code=grade,
         origin=origin or domestic_origin(grade),
@@ -339,6 +347,8 @@ def test_accepts_plain_strings_and_datetimes():
         origin="domestic_medical",
         received_on=datetime(2020, 3, 2, 9, 30),
         maker=MAKER,
+        registry_checked=True,
+        label_checked=True,
         certificates=[
             replace(c, kind=str(c.kind), valid_until=datetime(2025, 2, 5, 0, 0))
             if c.kind is K.REGISTRATION_CERTIFICATE

@@ -24,6 +24,8 @@ def kn95_papers(measured):
             holder=BYD,
             valid_from=date(2020, 8, 12),
             measured=measured,
+            lab_accreditation="190012340123",
+            covers="BYD-KN95 折叠式",
         ),
         CertificateFacts(K.CONFORMITY_CERTIFICATE, "HG-0812", holder=BYD),
     ]
@@ -137,11 +139,13 @@ def medical_papers(registrant=WJ, maker=WJ_HG, product="医用外科口罩", mod
         CertificateFacts(
             K.PRODUCTION_LICENCE, "鄂食药监械生产许20160031号", issuer="湖北省药品监督管理局",
             holder=maker, valid_from=date(2016, 3, 1), valid_until=date(2021, 2, 28),
+            scope="Ⅱ类：14-14-03 医用口罩",
         ),
         CertificateFacts(K.BUSINESS_LICENCE, "91421100739531458M", holder=maker),
         CertificateFacts(
             K.TEST_REPORT, "GZJY2020-0311", issuer="广州医疗器械质量监督检验中心",
             holder=registrant, valid_from=date(2020, 3, 11), measured=SURGICAL_FIGURES,
+            lab_accreditation="190012340123", covers="平面耳挂式 17.5×9.5cm",
         ),
     ]  # fmt: skip
 
@@ -156,7 +160,7 @@ def surgical(papers, **kw):
             RECEIVED,
             certificates=papers,
             production_date=date(2020, 9, 1),
-            **kw,
+            **{"registry_checked": True, "label_checked": True, **kw},
         )
     )
 
@@ -484,3 +488,66 @@ def test_foreign_papers_without_a_recorded_class_fail_for_medical_grades():
     bare = CertificateFacts(K.CE_CERTIFICATE, "CE-2020-0412", notified_body="0123",
                             valid_from=date(2020, 1, 1), valid_until=date(2025, 1, 1))  # fmt: skip
     assert line(foreign_import("surgical", bare), "foreign.class").outcome is Outcome.FAIL
+
+
+# 7. Where the papers come from and what they cover; the inspector's registry check -----------
+
+
+def report(**kw):
+    defaults = dict(
+        holder=WJ, valid_from=date(2020, 3, 11), measured=SURGICAL_FIGURES,
+        lab_accreditation="190012340123", covers="平面耳挂式 17.5×9.5cm",
+    )  # fmt: skip
+    return CertificateFacts(K.TEST_REPORT, "GZJY2020-0311", **{**defaults, **kw})
+
+
+def with_report(**kw):
+    papers = medical_papers()
+    papers[-1] = report(**kw)
+    return surgical(papers, registrant=WJ)
+
+
+def test_a_report_needs_its_labs_accreditation_number():
+    assert line(with_report(), "report.lab").outcome is Outcome.PASS
+    assert line(with_report(lab_accreditation="CNAS L0412"), "report.lab").outcome is Outcome.PASS
+    assert line(with_report(lab_accreditation=""), "report.lab").outcome is Outcome.FAIL
+    wrong = line(with_report(lab_accreditation="CMA-12"), "report.lab")
+    assert wrong.outcome is Outcome.FAIL and "12 位数字" in wrong.message_zh
+
+
+def test_a_report_older_than_a_year_fails():
+    old = line(with_report(valid_from=date(2019, 9, 1)), "report.age")
+    assert old.outcome is Outcome.FAIL and "365" in old.message_zh
+    assert line(with_report(valid_from=None), "report.age").outcome is Outcome.FAIL
+
+
+def test_a_report_on_another_model_fails():
+    other = line(with_report(covers="折叠式 KZ-01"), "report.covers")
+    assert other.outcome is Outcome.FAIL and "折叠式 KZ-01" in other.message_zh
+    assert line(with_report(covers=""), "report.covers").outcome is Outcome.WARN
+
+
+def test_a_production_licence_must_cover_masks():
+    papers = medical_papers()
+    papers[1] = CertificateFacts(
+        K.PRODUCTION_LICENCE, "鄂食药监械生产许20160031号", holder=WJ_HG,
+        valid_from=date(2016, 3, 1), valid_until=date(2021, 2, 28),
+        scope="Ⅱ类：14-10 医用棉签",
+    )  # fmt: skip
+    scope = line(surgical(papers, registrant=WJ), "production_licence.scope")
+    assert scope.outcome is Outcome.FAIL and "不包含口罩" in scope.message_zh
+
+
+def test_domestic_medical_goods_need_the_registry_and_label_checks():
+    unchecked = evaluate(
+        BatchFacts(
+            "surgical", "domestic_medical", RECEIVED, maker=WJ_HG, registrant=WJ,
+            certificates=medical_papers(), model="平面耳挂式 17.5×9.5cm",
+        )
+    )  # fmt: skip
+    assert line(unchecked, "inspection.registry_checked").outcome is Outcome.FAIL
+    assert line(unchecked, "inspection.label_checked").outcome is Outcome.FAIL
+    refused = surgical(medical_papers(), registrant=WJ, registry_checked=False)
+    assert line(refused, "inspection.registry_checked").outcome is Outcome.FAIL
+    # KN95 are not medical devices: no registry check.
+    assert not kn95(date(2020, 8, 3), False, OLD_FIGURES).by_code("inspection.registry_checked")

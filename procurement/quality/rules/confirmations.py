@@ -1,4 +1,7 @@
-"""`inspection.goods_match_order`, `inspection.packaging_intact`: the inspector's confirmations."""
+"""`inspection.goods_match_order`, `inspection.packaging_intact` (imports) and
+`inspection.registry_checked`, `inspection.label_checked` (domestic medical goods: the inspector
+looked the registration and licence numbers up in the national registry, 国家药监局数据查询, and
+the box label carries them): the inspector's confirmations."""
 
 from __future__ import annotations
 
@@ -28,9 +31,41 @@ _CONFIRMATIONS = (
 )
 
 
-def check_confirmations(batch: BatchFacts, needed: bool) -> list[RuleResult]:
+_REGISTRY_CONFIRMATIONS = (
+    (
+        "registry_checked",
+        "inspection.registry_checked",
+        Message(
+            "注册证、生产许可证编号已在国家药监局数据库中查询核实",
+            "the registration and licence numbers were looked up in the national registry",
+        ),
+        Message(
+            "质检员确认：注册证或生产许可证编号在国家药监局数据库中查询不到或不符",
+            "The inspector recorded that the numbers are not in the national registry or differ",
+        ),
+    ),
+    (
+        "label_checked",
+        "inspection.label_checked",
+        Message(
+            "外包装标签载有注册证编号和生产许可证编号",
+            "the box label carries the registration and licence numbers",
+        ),
+        Message(
+            "质检员确认：外包装标签未载明注册证或生产许可证编号，或与证件不符",
+            "The inspector recorded that the box label lacks the numbers or they differ",
+        ),
+    ),
+)
+
+
+def check_confirmations(
+    batch: BatchFacts, needed: bool, registry_needed: bool = False
+) -> list[RuleResult]:
     results = []
-    for attr, code, what, refused in _CONFIRMATIONS:
+    confirmations = [(c, needed) for c in _CONFIRMATIONS]
+    confirmations += [(c, registry_needed) for c in _REGISTRY_CONFIRMATIONS]
+    for (attr, code, what, refused), needed in confirmations:
         value = getattr(batch, attr)
         if value is None:
             if needed:

@@ -32,6 +32,7 @@ from .forms import (
     WriteOffForm,
 )
 from .models import BUCKET_LABELS, Bucket, EntryKind, LedgerEntry
+from .reasons import render as render_reason
 from .verify import verify as verify_ledger
 
 bp = Blueprint("ledger", __name__)
@@ -60,6 +61,12 @@ STATUS_LABELS = {
     "expired": _l("Expired, still in stock"),
     "all": _l("All lots"),
 }
+
+
+@bp.app_template_filter("reason_text")
+def reason_text(reason: str | None) -> str:
+    """A ledger reason in the reader's language (`ledger.reasons`)."""
+    return render_reason(reason)
 
 
 @bp.app_context_processor

@@ -20,6 +20,7 @@ from core.text import clean
 from extensions import db
 from ledger import services as ledger
 from ledger.models import EntryKind, LedgerEntry
+from ledger.reasons import coded
 
 from .models import Certificate, Decision, Inspection, ListedCompany
 from .quality import BatchFacts, CertificateFacts, Checklist, evaluate
@@ -174,12 +175,10 @@ def release_batch(
         )
     overridden = not result.passed
     if overridden:
-        failed = ", ".join(sorted({r.code for r in result.failures}))
-        reason = f"让步放行 Override ({failed}): {override_reason}"
+        reason = coded(("release.override", len(result.failures)), text=override_reason)
     else:
-        reason = f"质检通过 Checklist {result.verdict}" + (
-            f": {override_reason}" if override_reason else ""
-        )
+        passed = "release.warn" if result.warnings else "release.pass"
+        reason = coded(passed, text=override_reason)
     inspection = _decide(
         lot, actor, Decision.RELEASE, override_reason, result, overridden, occurred_at
     )
@@ -208,7 +207,7 @@ def reject_batch(
     entry = ledger.reject(
         lot,
         actor,
-        f"拒收 Rejected: {reason}",
+        coded("reject", text=reason),
         document=ledger.Document(ledger.DOC_INSPECTION, inspection.id, lot.lot_number),
         occurred_at=occurred_at,
     )

@@ -23,6 +23,7 @@ from core.i18n import in_language
 from core.text import clean
 from extensions import db
 from ledger import services as ledger
+from ledger.reasons import coded
 
 from .models import (
     AgreedPrice,
@@ -380,15 +381,18 @@ def receive_batch(
     lot.price_flag = price_flag_text(line) or None
     if donated_goods_origin:
         lot.donated_goods_origin = LotOrigin(donated_goods_origin)
-    reasons = []
-    if lot.price_flag:
-        reasons.append(lot.price_flag)
+    codes: list[tuple] = []
+    if line.above_agreed:
+        codes.append(("price.above_agreed", f"{line.unit_price:.4f}", f"{line.agreed_price:.4f}"))
+    if line.above_median:
+        pct = f"{line.median_tolerance_percent:.0f}"
+        codes.append(("price.above_median", pct, f"{line.median_price:.4f}"))
     if lot.over_receipt_reason:
-        reasons.append(f"超量到货 Over-receipt (+{over}): {over_receipt_reason}")
+        codes.append(("over_receipt", over))
     ledger.receive(
         lot,
         actor,
-        reason="\n".join(reasons),
+        reason=coded(*codes, text=lot.over_receipt_reason or ""),
         occurred_at=min(at_local(received_on, 12), local_now()),
     )
     db.session.flush()

@@ -142,6 +142,22 @@ def test_an_expired_lot_is_never_shown_as_available(app, signed_in):
     assert "已过期，不可用" in page
 
 
+def test_ledger_reasons_are_shown_in_the_readers_language(app, signed_in):
+    """The system's part of a reason is stored as a code: a Chinese page shows no rule codes and
+    no English, an English page shows English words (the person's own words as written)."""
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+    client = signed_in(Role.AUDITOR, username="reader")
+    zh = client.get("/ledger?kind=release", headers={"Accept-Language": "zh-CN"})
+    page = zh.get_data(as_text=True)
+    assert "质检通过" in page and "让步放行" in page
+    for foreign in ("⟦", "Checklist", "Override", "Rejected", "grade.known"):
+        assert foreign not in page, foreign
+    en = client.get("/ledger?kind=release", headers={"Accept-Language": "en"})
+    assert "Checklist passed" in en.get_data(as_text=True)
+
+
 def test_demo_pages_render_for_every_role(app, signed_in):
     with app.app_context():
         seed_demo()

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from accounts import services as accounts
 from accounts.models import Role
 from catalog import services as catalog
 from core.errors import ServiceError
 from extensions import db
+from ledger import reasons
 from ledger import services as ledger
 from ledger.models import Bucket, LedgerEntry
 from procurement import certificates as certs
@@ -139,7 +141,14 @@ def test_price_above_the_agreed_price_is_flagged_and_written_in_the_receipt(ctx)
     line = lot.purchase_line
     assert line.above_agreed and line.agreed_price == Decimal("1.0000")
     receipt = db.session.scalar(sa.select(LedgerEntry).where(LedgerEntry.lot_id == lot.id))
-    assert "协议价" in receipt.reason and "agreed price" in receipt.reason
+    # Stored as a code, shown in the reader's language: no English on a Chinese page.
+    with force_locale("zh"):
+        zh = reasons.render(receipt.reason)
+    with force_locale("en"):
+        en = reasons.render(receipt.reason)
+    assert "协议价 1.0000 元" in zh and "1.2000" in zh
+    assert "agreed" not in zh and "price." not in zh and "⟦" not in zh
+    assert "above the agreed CNY 1.0000" in en
 
 
 def test_price_far_above_the_recent_median_is_flagged(ctx):
@@ -258,7 +267,13 @@ def test_failing_batch_needs_an_override_reason_which_is_kept(ctx):
     assert record.overridden and record.reason == "市指挥部书面批准，证件补交中"
     assert record.checklist["verdict"] == "fail"
     entry = db.session.get(LedgerEntry, record.ledger_seq)
-    assert "让步放行" in entry.reason and "市指挥部书面批准" in entry.reason
+    with force_locale("zh"):
+        shown = reasons.render(entry.reason)
+    failed = sum(r["outcome"] == "fail" for r in record.checklist["results"])
+    assert shown == f"让步放行：{failed} 项检查未通过：市指挥部书面批准，证件补交中"
+    with force_locale("en"):
+        english = reasons.render(entry.reason)
+    assert english.startswith(f"Released by concession, {failed} checks failed: ")
 
 
 def test_rejected_batch_is_never_allocatable(ctx):

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from babel import Locale
 from flask_babel import lazy_gettext as _l
 
 from accounts.models import User
@@ -33,6 +34,8 @@ class Column:
     en: str
     required: bool = True
     example: object = ""
+    # Columns added later: a file made from an older template may leave them out.
+    may_be_absent: bool = False
 
     @property
     def header(self) -> str:
@@ -56,6 +59,9 @@ COLUMNS = [
     Column("pieces_per_box", "每箱数量", "Pieces per box", example=50),
     Column("origin", "产地类别", "Origin", example="国产医用"),
     Column("received_on", "到货日期", "Received on", example="2020-02-12"),
+    Column("made_in", "产地", "Country of manufacture", False, "中国", may_be_absent=True),
+    Column("exhalation_valve", "呼气阀", "Exhalation valve", False, "无", may_be_absent=True),
+    Column("registrant", "注册人", "Registrant", False, "", may_be_absent=True),
 ]
 MAX_ROWS = 2000
 
@@ -122,6 +128,9 @@ def template_xlsx() -> io.BytesIO:
         "grade": "品类代码或中文名 / grade code or Chinese name: "
         + ", ".join(code for code, *_ in MASK_GRADES),
         "supplier": "已登记的供应商名称 / a supplier already recorded",
+        "made_in": "国家或地区名称或代码，如 中国、CN / country name or code, e.g. China, CN",
+        "exhalation_valve": "有 / 无 (yes / no)",
+        "registrant": "委托生产时的注册人 / the registrant, for entrusted production",
     }
     for column in COLUMNS:
         help_sheet.append(
@@ -157,7 +166,7 @@ def read_rows(data: bytes, filename: str) -> list[tuple[int, dict[str, object]]]
     problems = [
         Problem(1, column.header, _l("This column is missing from the header row."))
         for column in COLUMNS
-        if column.key not in header
+        if column.key not in header and not column.may_be_absent
     ]
     if problems:
         raise ImportRefused(problems)
@@ -231,12 +240,33 @@ class _Row:
     pieces_per_box: int
     origin: LotOrigin
     received_on: date
+    made_in: str | None = None
+    exhalation_valve: bool | None = None
+    registrant: str = ""
+
+
+VALVE_NAMES = {
+    **dict.fromkeys(("有", "是", "有阀", "yes", "y", "1", "true"), True),
+    **dict.fromkeys(("无", "否", "无阀", "no", "n", "0", "false"), False),
+}
+
+
+def _country_names() -> dict[str, str]:
+    """A country as a file may name it (code, Chinese or English name) -> its ISO code."""
+    names: dict[str, str] = {}
+    for language in ("zh", "en"):
+        territories = Locale.parse(language).territories
+        for code in services.COUNTRIES:
+            names[territories.get(code, code).casefold()] = code
+    names.update({code.casefold(): code for code in services.COUNTRIES})
+    return names
 
 
 def check_rows(rows) -> tuple[list[_Row], list[Problem]]:
     headers = {c.key: c.header for c in COLUMNS}
     required = {c.key for c in COLUMNS if c.required}
     suppliers = {s.name: s for s in db.session.scalars(sa.select(Supplier))}
+    countries = _country_names()
     grades = _grades()
     today = local_today()
     problems: list[Problem] = []
@@ -257,12 +287,16 @@ def check_rows(rows) -> tuple[list[_Row], list[Problem]]:
             "supplier": lambda v: suppliers[_text(v)],
             "grade": lambda v: grades[_text(v)],
             "origin": lambda v: ORIGIN_NAMES[_text(v)],
+            "made_in": lambda v: countries[_text(v).casefold()],
+            "exhalation_valve": lambda v: VALVE_NAMES[_text(v).casefold()],
         }
         messages = {
             "source": _l("Use 采购, 捐赠, 上级调拨 or 自产."),
             "supplier": _l("No supplier of this name is recorded: add it first."),
             "grade": _l("Unknown grade: use its code or Chinese name."),
             "origin": _l("Use 国产医用, 国产非医用, 进口 or 捐赠."),
+            "made_in": _l("Unknown country: use its name or code, e.g. 中国 or CN."),
+            "exhalation_valve": _l("Use 有 or 无."),
         }
         for key, parse in parsers.items():
             if _text(raw.get(key)):
@@ -362,6 +396,9 @@ def check_rows(rows) -> tuple[list[_Row], list[Problem]]:
                 pieces_per_box=values["pieces_per_box"],
                 origin=values["origin"],
                 received_on=values["received_on"],
+                made_in=values.get("made_in"),
+                exhalation_valve=values.get("exhalation_valve"),
+                registrant=_text(raw.get("registrant")),
             )
         )
     # Rows of one purchase must agree on its source and date.
@@ -441,6 +478,9 @@ def import_file(data: bytes, filename: str, actor: User | None) -> ImportResult:
                     if row.pieces > row.quantity
                     else ""
                 ),
+                made_in=row.made_in,
+                exhalation_valve=row.exhalation_valve,
+                registrant=row.registrant,
                 actor=actor,
             )
         except ServiceError as error:

@@ -424,6 +424,38 @@ def test_import_of_a_good_file_writes_purchases_and_batches(ctx):
     assert all(ledger.balance(lot, Bucket.QUARANTINE) == 100_000 for lot in result.lots)
 
 
+def test_import_takes_country_valve_and_registrant_and_older_files_still_read(ctx):
+    services.create_supplier(MAKER, "maker", valid_uscc("914403006188812"))
+    _grade()
+    data = _csv(
+        [
+            _row(lot_number="L1", made_in="中国", exhalation_valve="无", registrant="稳健医疗集团"),
+            _row(lot_number="L2", made_in="United States", exhalation_valve="yes"),
+        ]
+    )
+    result = importer.import_file(data, "batches.csv", None)
+    assert [(lot.made_in, lot.exhalation_valve, lot.registrant) for lot in result.lots] == [
+        ("CN", False, "稳健医疗集团"),
+        ("US", True, None),
+    ]
+    bad = _csv(
+        [_row(lot_number="L3", contract_number="SG-3", made_in="火星", exhalation_valve="也许")]
+    )
+    with pytest.raises(importer.ImportRefused) as refused:
+        importer.import_file(bad, "batches.csv", None)
+    columns = {p.column for p in refused.value.problems}
+    assert columns == {"产地 / Country of manufacture", "呼气阀 / Exhalation valve"}
+    # A file made from the template before these columns existed is still read.
+    old = [c for c in importer.COLUMNS if not c.may_be_absent]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.header for c in old])
+    example = {c.key: c.example for c in old} | {"lot_number": "L4", "contract_number": "SG-4"}
+    writer.writerow([example[c.key] for c in old])
+    older = importer.import_file(out.getvalue().encode(), "old.csv", None)
+    assert older.batches == 1 and older.lots[0].made_in is None
+
+
 def test_import_reports_every_bad_row_and_writes_nothing(ctx):
     services.create_supplier(MAKER, "maker", valid_uscc("914403006188812"))
     _grade()

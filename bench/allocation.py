@@ -2,14 +2,19 @@
 
 Run: ``.venv/bin/python bench/allocation.py [sizes...]`` (default 2000 10000 50000).
 
-Each instance has 5 grades, 50 lots, 3 tiers and supply of about 60% of demand, with
-substitution chains, a tier-restricted grade, reserves and some guaranteed minimums.  For
-each size it prints the seconds of the full ``allocate`` (pieces, and whole boxes), and the
-seconds of ONE max-min stage of the naive model on the same input: one LP variable per
-request x usable grade, maximise ``t`` with every tier-1 request at ``>= t * quantity`` (and
-every request at ``>= minimum``), solved by GLOP through MathOpt.  Model building and the
-solve are timed separately; the ratio compares ``allocate`` with both together.  Not part of
-the test suite.
+Each instance has 5 grades, 50 lots (boxes of 10, 20 or 50 pieces), 3 tiers and supply of
+about 60% of demand, with substitution chains, a tier-restricted grade, reserves and some
+guaranteed minimums.  For each size it prints the seconds of the full ``allocate`` (pieces,
+and whole boxes), and the seconds of ONE max-min stage of the naive model on the same input:
+one LP variable per request x usable grade, maximise ``t`` with every tier-1 request at
+``>= t * quantity`` (and every request at ``>= minimum``), solved by GLOP through MathOpt.
+Model building and the solve are timed separately; the ratios compare ``allocate`` (pieces,
+and whole boxes) with both together.
+
+Then the same instance with every quantity (lots, requests, minimums) times 100,000, up to
+2 * 10^9 pieces a request, and some minimums equal to the quantity (to be made exactly from
+boxes of 10, 20 and 50 and a few loose pieces): the whole-box time must not grow with the
+quantities.  Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -103,32 +108,66 @@ def naive_stage(
     return built - began, solved - built, result.objective_value()
 
 
+BOXES = Policy(POLICY.substitutes, POLICY.reserve, True, POLICY.tier_grades)
+
+
+def huge(lots: list[Lot], requests: list[Request], factor: int = 100_000):
+    """The same instance with every quantity times ``factor``; every 20th minimum is the
+    whole quantity plus 7 pieces, made from loose pieces in one extra lot per grade."""
+    big_lots = [
+        Lot(x.id, x.grade, x.quantity * factor, x.expires_on, x.pieces_per_box) for x in lots
+    ]
+    # Loose pieces expire first, so the reserve (from the latest lots) does not take them.
+    big_lots += [Lot(f"loose-{g}", g, 10**6, date(2020, 2, 1), 1) for g in GRADES]
+    big_requests = []
+    for i, r in enumerate(requests):
+        quantity = r.quantity * factor + (7 if i % 20 == 0 else 0)
+        minimum = quantity if i % 20 == 0 and r.tier == 1 else r.minimum * factor
+        big_requests.append(Request(r.id, r.recipient, r.tier, r.grade, quantity, minimum))
+    return big_lots, big_requests
+
+
+def timed(lots: list[Lot], requests: list[Request], policy: Policy):
+    began = time.perf_counter()
+    result = allocate(lots, requests, policy)
+    return result, time.perf_counter() - began
+
+
 def main(sizes: list[int]) -> None:
     print(
-        "requests  allocate_s  boxes_s  stages  naive_build_s  naive_solve_s  naive_stage_s  ratio"
+        "requests  allocate_s  boxes_s  stages  naive_build_s  naive_solve_s  naive_stage_s"
+        "  ratio  boxes_ratio"
     )
     for n in sizes:
         lots, requests = instance(n)
-        began = time.perf_counter()
-        result = allocate(lots, requests, POLICY)
-        pieces = time.perf_counter() - began
-        began = time.perf_counter()
-        allocate(
-            lots, requests, Policy(POLICY.substitutes, POLICY.reserve, True, POLICY.tier_grades)
-        )
-        boxes = time.perf_counter() - began
+        result, pieces = timed(lots, requests, POLICY)
+        boxed, boxes = timed(lots, requests, BOXES)
         build, solve, _ = naive_stage(lots, requests, POLICY)
         stage = build + solve
         print(
             f"{n:>8,}  {pieces:>10.2f}  {boxes:>7.2f}  {result.stats.stages:>6}  {build:>13.2f}  "
-            f"{solve:>13.2f}  {stage:>13.2f}  {pieces / stage:>5.3f}"
+            f"{solve:>13.2f}  {stage:>13.2f}  {pieces / stage:>5.3f}  {boxes / stage:>11.3f}"
         )
-        levels = ", ".join(
-            f"tier {t}: {float(r.allocated) / r.requested:.1%} (lowest {r.lowest_fill:.1%})"
-            for t, r in result.tiers.items()
-        )
-        phases = ", ".join(f"{k} {v:.2f}" for k, v in result.stats.phases.items())
-        print(f"          {levels}; {result.stats.classes} classes; phases: {phases}")
+        for label, outcome in (("pieces", result), ("boxes", boxed)):
+            levels = ", ".join(
+                f"tier {t}: {float(r.allocated) / r.requested:.1%} (lowest {r.lowest_fill:.1%})"
+                for t, r in outcome.tiers.items()
+            )
+            phases = ", ".join(f"{k} {v:.2f}" for k, v in outcome.stats.phases.items())
+            proven = "" if outcome.stats.optimal else "; NOT proven optimal"
+            print(f"  {label:>6}: {levels}; {outcome.stats.classes} classes{proven}")
+            print(f"          phases: {phases}")
+    print()
+    print("huge quantities (x 100,000; requests up to 2e9 pieces, exact minimums)")
+    print("requests  allocate_s  boxes_s  largest_request  exact_minimums")
+    for n in sizes:
+        lots, requests = huge(*instance(n))
+        _, pieces = timed(lots, requests, POLICY)
+        boxed, boxes = timed(lots, requests, BOXES)
+        exact = sum(1 for r in requests if r.minimum and r.minimum == r.quantity)
+        largest = max(r.quantity for r in requests)
+        proven = "" if boxed.stats.optimal else "  (NOT proven optimal)"
+        print(f"{n:>8,}  {pieces:>10.2f}  {boxes:>7.2f}  {largest:>15,}  {exact:>14,}{proven}")
 
 
 if __name__ == "__main__":

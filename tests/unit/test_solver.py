@@ -373,18 +373,19 @@ def test_whole_boxes_lines_are_whole_boxes_of_their_lot():
 
 def test_whole_boxes_leave_no_box_while_someone_could_take_it():
     # Tier 1 asks for 130 (2.6 boxes): it cannot take a third box without exceeding its
-    # request, so that box goes to tier 2, whose fractional share was 0.
+    # request, so that box goes to tier 2, whose share is what tier 1 left in boxes.
     lots = [Lot("L1", "surgical", 300, pieces_per_box=50)]
     requests = [
         Request("H", "hospital", 1, "surgical", 130),
         Request("W", "water", 2, "surgical", 500),
     ]
     result = allocate(lots, requests, Policy(whole_boxes=True))
-    assert result.requests["H"].share == 130 and result.requests["W"].share == 170
+    assert result.requests["H"].share == 130 and result.requests["W"].share == 200
     assert got(result) == {"H": 100, "W": 200}
-    assert (
-        result.requests["H"].reason.en
-        == "tier 1 filled to 100%: whole boxes: 30 pieces short, less than a box"
+    assert result.requests["H"].reason.en == (
+        "tier 1 filled to 77% in whole boxes: 30 pieces (1 box of 50) short of its fair share "
+        "of 130; another box of 50 pieces would exceed its request; surgical stock exhausted "
+        "(taken by tiers 1 and 2)"
     )
     assert result.left_over == {"surgical": 0}
 

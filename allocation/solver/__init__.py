@@ -66,24 +66,28 @@ How it works
       by a. and b., the tier's amounts first minimise the *shortfall*, the sum over its
       requests of ``ceil(share) - allocated`` where positive (pieces below the fair share),
       then maximise the tier's total (boxes nobody could take at their share still go to
-      this tier before any later one).  Ties are broken deterministically: as few box units
-      below the rounded-down shares as possible, then within a class by largest remainder,
-      tier and id, further boxes to the lowest fill ratio.
+      this tier before any later one).  Ties are broken deterministically (as few box
+      units below the rounded-down shares as possible, then within a class by largest
+      remainder, tier and id, further boxes to the lowest fill ratio).
    d. *Minimal substitution*: with every amount fixed, the lexicographic order of point 6
       (most pieces of own grades, then of first substitutes, ...) over all ways to make the
       amounts from boxes, spare boxes included.
    e. *FEFO* within each grade and box size, requests in tier then id order.
 
    Hence nothing is left that a request could take (a box of a lot of a grade it may use
-   that fits within its quantity).  A request can end more than a box from its fractional share
-   (a minimum elsewhere that only some boxes make, or boxes larger than what remains), but
-   never when moving boxes would lower the tier's shortfall.
+   that fits within its quantity), and no later tier holds a box an earlier one could use.
+   Piece mode's "within one unit of the share" does not carry over: a request can end more
+   than a box from its fractional share (a minimum elsewhere that only some boxes make,
+   boxes larger than what remains, a share the earlier tiers' boxes made unreachable), but
+   never where moving boxes would lower its tier's shortfall.
 
-   The problem is NP-hard in general (a minimum that must be made exactly from boxes of
-   several sizes is a subset sum), so it is solved with CP-SAT, whose work depends on the
-   numbers of classes, box types and (in the fallback) requests, never on the size of the
-   quantities: a first model over class x box-type counts, whose answer is then realised
-   box by box; when it cannot be, the same objectives per request (see ``boxes``).
+   The problem is NP-hard in general (a minimum to be made exactly from boxes of several
+   sizes is a subset sum), so it is solved with CP-SAT on models whose size depends on the
+   numbers of classes, box types and (in the fallback) requests, never on the quantities:
+   first over class x box-type counts, then realised box by box; when that cannot be done,
+   the same objectives per request (see ``boxes``).  Every solve has a work limit; the
+   benchmark (50,000 requests, and the same with quantities times 100,000) and the tests are
+   proven optimal well within it.
 
 9. **Determinism** (rule 8).  Everything is sorted (lots by FEFO key and id, requests by tier
    and id, classes, grades); CP-SAT runs with one worker and a fixed seed on a model built

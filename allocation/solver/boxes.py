@@ -299,7 +299,9 @@ class BoxSolver:
     def _plan(self, c: ReqClass) -> ClassPlan:
         sums = self.sums[c.index]
         g = sums.gcd
-        top = sums.top * g if sums.table is not None else 0
+        # Odd members only where the amounts below the Frobenius bound are listed (else
+        # every member is regular, and an amount boxes cannot make goes to the fallback).
+        top = sums.top * g if sums.below is not None else 0
         base: dict[int, int] = {}
         ceil: dict[int, int] = {}
         candidates, odd = [], []
@@ -451,9 +453,9 @@ class BoxSolver:
         # unless that lowers the shortfall), then odd members off their steps as little as
         # possible (the easiest to make in boxes).
         if below:
-            st.optimise(sum(below), maximize=False)
+            st.optimise(sum(below), maximize=False, tie_break=True)
         if moved:
-            st.optimise(sum(moved), maximize=False)
+            st.optimise(sum(moved), maximize=False, tie_break=True)
         self._keep_counts(st)
         for c in active:
             if c.index in odd_vars:
@@ -616,7 +618,7 @@ class BoxSolver:
         # Among those, as many (so as small) boxes as possible: the easiest to share out.
         everything = [v for variables in pool for v in variables.values()]
         everything += [v for mine in members_x.values() for v in mine.values()]
-        if st.optimise(sum(everything), maximize=True) is None:
+        if st.optimise(sum(everything), maximize=True, tie_break=True) is None:
             raise Fallback
         failed = []
         for key, variables in zip(keys, pool, strict=True):
@@ -738,7 +740,7 @@ class BoxSolver:
         # Remaining ties: shortfall borne by the smallest remainders (then later ids) first.
         order = sorted(amounts, key=lambda r: (-(self.shares[r] - math.floor(self.shares[r])), r))
         weight = {r: len(order) - i for i, r in enumerate(order)}
-        st.optimise(sum(weight[r] * v for r, v in reached.items()), maximize=True)
+        st.optimise(sum(weight[r] * v for r, v in reached.items()), maximize=True, tie_break=True)
         for r, amount in amounts.items():
             self.target[r] = st.value(amount)
 

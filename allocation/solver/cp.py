@@ -4,11 +4,20 @@ Every objective is integer; each optimum found is kept as a constraint before th
 objective is set, and the solution is handed on as a hint.  One worker and a fixed seed make
 the answer depend only on the model, which is built from sorted data, so the same input
 always gives the same output.  A solve that stops at its work limit before proving
-optimality keeps its best solution and clears ``owner.optimal``.
+optimality keeps its best solution and clears ``owner.optimal`` (a tie-break does not).
+
+With quantities in the millions CP-SAT proves an optimum at once from its LP bound but is
+slow to find it, so such a model first gets a hint: the LP relaxation is solved (GLOP or HiGHS) and
+the model solved again with every big variable held within a few units of the LP point;
+that solution seeds the full model, which alone decides.
 """
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
+from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
 from .contract import AllocationError
@@ -19,6 +28,7 @@ from .contract import AllocationError
 WORK_LIMIT = 4.0
 WORK_BUDGET = 12.0
 WORK_FLOOR = 0.5  # even with the budget spent, a solve may check its hint and improve a bit
+TIE_BREAK_WORK = 0.2
 SECONDS_LIMIT = 30.0
 
 
@@ -51,6 +61,93 @@ class Stages:
         self.model.add(constraint)
 
     def _solve(self) -> int:
+        relaxation = None
+        proven = False
+        if any(_span(v.domain) > BIG for v in self.model.proto.variables):
+            relaxation = Relaxation.of(self.model.proto)
+            if relaxation is not None:
+                found = self._hint_near(relaxation)
+                # CP-SAT's own LP gives up on numbers this big; an exact bound from the LP.s
+                # duals can still prove the window's answer optimal, and then the full
+                # model only has to take it.
+                proven = found is not None and found <= relaxation.bound()
+        solver = self._solver()
+        if proven:
+            solver.parameters.fix_variables_to_their_hinted_value = True
+        status = solver.solve(self.model)
+        self._spent(solver)
+        if status == cp_model.FEASIBLE and relaxation is not None:
+            objective = self.model.proto.objective
+            found = sum(
+                c * solver.value(self.model.get_int_var_from_proto_index(i))
+                for i, c in zip(objective.vars, objective.coeffs, strict=True)
+            )
+            if found <= relaxation.bound():
+                status = cp_model.OPTIMAL
+        self.solver = solver
+        return status
+
+    def _spent(self, solver: cp_model.CpSolver) -> None:
+        if hasattr(self.owner, "work_left"):
+            self.owner.work_left -= solver.deterministic_time
+
+    def _hint_near(self, relaxation: Relaxation) -> int | None:
+        """Seed the model with the best solution near the LP point; return its objective.
+
+        The neighbourhood (a few units either way of every big variable, then wider until
+        the exact bound proves the answer) is solved as its own model in *offsets* from the
+        rounded LP point, so it holds only small numbers.  The full model still decides:
+        this only speeds it.
+        """
+        proto = self.model.proto
+        objective = proto.objective
+        bound = relaxation.bound()
+        best = None
+        for width in (4, 64, 1024):
+            window = cp_model.CpModel()
+            base, offsets = [], []
+            for variable, value in zip(proto.variables, relaxation.point, strict=True):
+                low, high = _ends(variable.domain)
+                if high - low > BIG:
+                    centre = min(max(round(value), low), high)
+                    lo, hi = max(low - centre, -width), min(high - centre, width)
+                else:
+                    centre, lo, hi = 0, low, high
+                base.append(centre)
+                offsets.append(window.new_int_var(lo, hi, ""))
+            for constraint in proto.constraints:
+                linear = constraint.linear
+                shift = sum(c * base[i] for i, c in zip(linear.vars, linear.coeffs, strict=True))
+                low, high = _ends(linear.domain)
+                expression = sum(
+                    c * offsets[i] for i, c in zip(linear.vars, linear.coeffs, strict=True)
+                )
+                if low > -(2**62):
+                    window.add(expression >= low - shift)
+                if high < 2**62:
+                    window.add(expression <= high - shift)
+            window.minimize(
+                sum(c * offsets[i] for i, c in zip(objective.vars, objective.coeffs, strict=True))
+            )
+            solver = self._solver()
+            status = solver.solve(window)
+            self._spent(solver)
+            if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                continue
+            values = [centre + solver.value(o) for centre, o in zip(base, offsets, strict=True)]
+            found = sum(
+                c * values[i] for i, c in zip(objective.vars, objective.coeffs, strict=True)
+            )
+            if best is None or found < best:
+                best = found
+                self.model.clear_hints()
+                for index, value in enumerate(values):
+                    self.model.add_hint(self.model.get_int_var_from_proto_index(index), value)
+            if best <= bound:
+                break
+        return best
+
+    def _solver(self) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
         parameters = solver.parameters
         parameters.num_workers = 1
@@ -58,11 +155,7 @@ class Stages:
         left = getattr(self.owner, "work_left", WORK_BUDGET)
         parameters.max_deterministic_time = max(WORK_FLOOR, min(self.work, left))
         parameters.max_time_in_seconds = SECONDS_LIMIT
-        status = solver.solve(self.model)
-        if hasattr(self.owner, "work_left"):
-            self.owner.work_left = left - solver.deterministic_time
-        self.solver = solver
-        return status
+        return solver
 
     def feasible(self, unknown: bool | None = None) -> bool:
         """Whether the constraints have a solution; ``unknown`` answers an unfinished search
@@ -78,20 +171,35 @@ class Stages:
             return unknown
         return False
 
-    def optimise(self, objective, maximize: bool) -> int | None:
-        """Optimise ``objective`` and keep its optimum as a constraint; None if infeasible."""
+    def optimise(self, objective, maximize: bool, tie_break: bool = False) -> int | None:
+        """Optimise ``objective`` and keep its optimum as a constraint; None if infeasible.
+
+        A ``tie_break`` only chooses among answers already optimal for what matters: it gets
+        a small work limit, and stopping there keeps the best found (or the last answer)
+        without making the result any less optimal."""
         if isinstance(objective, int):  # nothing to choose
             return objective if self.feasible() else None
         if maximize:
             self.model.maximize(objective)
         else:
             self.model.minimize(objective)
-        status = self._solve()
+        previous = self.solver
+        work = self.work
+        if tie_break and previous is not None:
+            self.work = min(self.work, TIE_BREAK_WORK)
+        try:
+            status = self._solve()
+        finally:
+            self.work = work
         if status == cp_model.INFEASIBLE:
             return None
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            _out_of_work()
-        if status != cp_model.OPTIMAL:
+            if not tie_break or previous is None:
+                _out_of_work()
+            self.solver = previous
+            self.model.clear_objective()
+            return None if previous is None else previous.value(objective)
+        if status != cp_model.OPTIMAL and not tie_break:
             self.owner.optimal = False
         value = self.solver.value(objective)
         self.model.add(objective >= value if maximize else objective <= value)
@@ -114,3 +222,106 @@ def _out_of_work() -> None:
         "the whole-box allocation found no answer within its work limit; allocate in pieces",
         "按整箱分配未能在计算限额内得出结果，请按件分配",
     )
+
+
+BIG = 10**6  # a variable whose domain is wider than this is "big"
+
+
+class Relaxation:
+    """The LP relaxation (GLOP, else HiGHS) of a model of linear constraints: its optimal
+    point, and an exact lower bound on the model's (minimised) objective from its duals.
+
+    The bound holds for any dual values because every variable is bounded: with ``y`` the
+    duals rounded to exact fractions and ``r = c - A^T y``, ``c x = y A x + r x`` is at
+    least the sum over rows of ``y_i`` times the row's lower (or, for negative ``y_i``,
+    upper) end plus the sum over variables of ``r_j`` times its lower (or upper) bound.
+    """
+
+    def __init__(self, proto, point: list[float], duals: list[float]):
+        self.proto = proto
+        self.point = point
+        self.duals = duals
+
+    @classmethod
+    def of(cls, proto) -> Relaxation | None:
+        model = mathopt.Model()
+        xs = []
+        for variable in proto.variables:
+            low, high = _ends(variable.domain)
+            xs.append(model.add_variable(lb=low, ub=high))
+        rows = []
+        for constraint in proto.constraints:
+            if not constraint.has_linear() or constraint.enforcement_literal:
+                return None  # e.g. the empty clause of an infeasible model
+            linear = constraint.linear
+            if any(i < 0 for i in linear.vars):
+                return None
+            low, high = _ends(linear.domain)
+            expression = mathopt.fast_sum(
+                c * xs[i] for i, c in zip(linear.vars, linear.coeffs, strict=True)
+            )
+            # Half a piece of slack: the optima kept as constraints are tight, and floating
+            # point on numbers in the billions would otherwise call them infeasible.
+            rows.append(
+                model.add_linear_constraint(
+                    lb=low - 0.5 if low > -(2**62) else -math.inf,
+                    ub=high + 0.5 if high < 2**62 else math.inf,
+                    expr=expression,
+                )
+            )
+        objective = proto.objective
+        model.minimize(
+            mathopt.fast_sum(
+                c * xs[i] for i, c in zip(objective.vars, objective.coeffs, strict=True)
+            )
+        )
+        result = None
+        for kind in (mathopt.SolverType.GLOP, mathopt.SolverType.HIGHS):
+            try:
+                result = mathopt.solve(model, kind)
+            except Exception:  # a solver missing or refusing the LP: only a hint lost
+                continue
+            if result.termination.reason == mathopt.TerminationReason.OPTIMAL:
+                break
+        if result is None or result.termination.reason != mathopt.TerminationReason.OPTIMAL:
+            return None
+        point = [result.variable_values(x) for x in xs]
+        duals = (
+            [result.dual_values(row) for row in rows] if result.has_dual_feasible_solution() else []
+        )
+        return cls(proto, point, duals)
+
+    def bound(self) -> int | float:
+        """An exact lower bound on the objective (integer), or -inf without duals."""
+        if not self.duals:
+            return -math.inf
+        proto = self.proto
+        reduced: dict[int, Fraction] = {}
+        for i, c in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
+            reduced[i] = reduced.get(i, Fraction(0)) + c
+        total = Fraction(0)
+        for constraint, dual in zip(proto.constraints, self.duals, strict=True):
+            y = Fraction(dual).limit_denominator(10**6)
+            linear = constraint.linear
+            low, high = _ends(linear.domain)
+            end = low if y > 0 else high
+            if not y or abs(end) >= 2**62:
+                continue
+            total += y * end
+            for i, c in zip(linear.vars, linear.coeffs, strict=True):
+                reduced[i] = reduced.get(i, Fraction(0)) - y * c
+        for i, r in reduced.items():
+            low, high = _ends(proto.variables[i].domain)
+            total += r * (low if r > 0 else high)
+        return math.ceil(total)
+
+
+def _ends(domain) -> tuple[int, int]:
+    """First and last value of a proto domain (a flat list of interval ends)."""
+    values = list(domain)
+    return values[0], values[-1]
+
+
+def _span(domain) -> int:
+    low, high = _ends(domain)
+    return high - low

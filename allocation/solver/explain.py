@@ -225,8 +225,8 @@ class Explainer:
         elif given > share:
             share_zh, share_en = pieces(share)
             more_zh, more_en = pieces(given - share)
-            zh.append(f"整箱分配，比应得份额{share_zh}件多{more_zh}件")
-            en.append(f"whole boxes: {more_en} pieces above its fair share of {share_en}")
+            zh.append(f"比应得份额{share_zh}件多{more_zh}件")
+            en.append(f"{more_en} pieces above its fair share of {share_en}")
         over = [size for size in sizes if size > lacks]
         if over:
             shown_zh = "、".join(f"{size:,}" for size in over)

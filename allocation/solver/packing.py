@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 from ortools.sat.python import cp_model
 
-TABLE_LIMIT = 200_000
+TABLE_LIMIT = 20_000
+BELOW_LIMIT = 1_000_000
 
 
 class Sums:
@@ -21,9 +24,9 @@ class Sums:
     With ``a`` the smallest size (over the gcd), ``table[rho]`` is the smallest such amount
     that is ``rho`` modulo ``a`` (Dijkstra over the residues); every larger amount in that
     residue class is one too.  So the smallest amount at least ``m`` and the largest at most
-    ``x`` take O(a) time, or O(1) beyond the largest table entry (the Frobenius bound), and
-    never depend on how big the quantities are.  A smallest box above ``TABLE_LIMIT`` (after
-    the gcd) asks CP-SAT instead.
+    ``x`` take O(1) beyond the largest table entry (the Frobenius bound ``top``) and a binary
+    search below it (or O(a) when ``top`` is huge): never anything in the size of the
+    quantities.  A smallest box above ``TABLE_LIMIT`` (after the gcd) asks CP-SAT instead.
     """
 
     def __init__(self, sizes: Iterable[int]):
@@ -50,6 +53,11 @@ class Sums:
                         heapq.heappush(heap, (nd, nr))
             self.table = table
             self.top = max(table)
+        # Below the Frobenius bound, the amounts boxes make, listed (binary search).
+        self.below: array | None = None
+        if self.table is not None and self.top <= BELOW_LIMIT:
+            a, table = self.a, self.table
+            self.below = array("q", (x for x in range(self.top) if x >= table[x % a]))
         self.cache: dict[tuple[str, int], int] = {}
 
     def ceil(self, m: int) -> int:
@@ -58,6 +66,9 @@ class Sums:
         if self.table is not None:
             if units >= self.top:
                 return units * self.gcd
+            if self.below is not None:
+                i = bisect_left(self.below, units)
+                return (self.below[i] if i < len(self.below) else self.top) * self.gcd
             a = self.a
             best = min(
                 d if d >= units else units + (rho - units) % a for rho, d in enumerate(self.table)
@@ -71,6 +82,8 @@ class Sums:
         if self.table is not None:
             if units >= self.top:
                 return units * self.gcd
+            if self.below is not None:
+                return self.below[bisect_right(self.below, units) - 1] * self.gcd
             a = self.a
             best = max(units - (units - rho) % a for rho, d in enumerate(self.table) if d <= units)
             return best * self.gcd

@@ -21,6 +21,7 @@ from ortools.math_opt.python import mathopt
 
 from allocation.solver import AllocationError, Lot, Policy, Request, allocate
 from allocation.solver.boxes import BoxSolver
+from allocation.solver.packing import Sums
 
 BOXES = Policy(whole_boxes=True)
 EXAMPLES = int(os.environ.get("BAOGONG_SOLVER_EXAMPLES", "0"))
@@ -162,7 +163,7 @@ def test_huge_minimums_take_no_longer_than_small_ones():
     result = allocate(lots, requests, BOXES)
     assert time.perf_counter() - began < 1.0
     assert got(result) == {"R2": 25 * k + 1, "R0": 37 * k + 1, "R1": 18 * k + 1}
-    assert whole(result, lots)
+    assert whole(result, lots) and result.stats.optimal
 
 
 def test_a_billion_pieces_with_mixed_boxes_and_an_exact_minimum():
@@ -178,7 +179,27 @@ def test_a_billion_pieces_with_mixed_boxes_and_an_exact_minimum():
     began = time.perf_counter()
     result = allocate(lots, requests, BOXES)
     assert time.perf_counter() - began < 1.0
-    assert got(result)["H"] == 10**9 + 1 and whole(result, lots)
+    assert got(result)["H"] == 10**9 + 1 and whole(result, lots) and result.stats.optimal
+
+
+def test_boxes_of_a_million_pieces_make_an_exact_minimum():
+    lots = [Lot("A", "a", 5_000_000, None, 1_000_000), Lot("B", "a", 5_000_005, None, 1_000_001)]
+    requests = [Request("R", "u", 1, "a", 2_000_001, 2_000_001), Request("S", "u", 2, "a", 10**8)]
+    result = allocate(lots, requests, BOXES)
+    assert lines_of(result, "R") == [("A", 1_000_000), ("B", 1_000_001)]
+    assert got(result)["S"] == 8_000_004 and result.stats.optimal
+
+
+@given(st.lists(st.integers(1, 30), min_size=1, max_size=3), st.integers(0, 400))
+@settings(max_examples=200, deadline=None)
+def test_sums_of_box_sizes_agree_with_brute_force(sizes, amount):
+    sums = Sums(sizes)
+    makes = [True] + [False] * (amount + max(sizes))
+    for x in range(1, len(makes)):
+        makes[x] = any(x >= s and makes[x - s] for s in sizes)
+    assert sums.contains(amount) == makes[amount]
+    assert sums.floor(amount) == max(x for x in range(amount + 1) if makes[x])
+    assert sums.ceil(amount) == min(x for x in range(amount, len(makes)) if makes[x])
 
 
 def test_unstocked_grades_in_a_substitution_list_do_not_refuse_a_request():
@@ -239,11 +260,11 @@ def test_boxes_short_are_counted_in_the_boxes_received():
         "of about 333.33; g stock exhausted (taken by tier 1)"
     )
     assert result.requests["R0"].reason.en == (
-        "tier 1 filled to 80% in whole boxes: whole boxes: about 66.67 pieces above its fair "
-        "share of about 333.33; g stock exhausted (taken by tier 1)"
+        "tier 1 filled to 80% in whole boxes: about 66.67 pieces above its fair share of about "
+        "333.33; g stock exhausted (taken by tier 1)"
     )
     assert result.requests["R0"].reason.zh == (
-        "第1梯队按整箱满足80%：整箱分配，比应得份额约333.33件多约66.67件；g库存已分完（分给第1梯队）"
+        "第1梯队按整箱满足80%：比应得份额约333.33件多约66.67件；g库存已分完（分给第1梯队）"
     )
 
 

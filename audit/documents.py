@@ -8,11 +8,19 @@ hashed with SHA-256; that hash is printed in the PDF's footer and recomputed on 
 
 The daily and recall report PDFs are stored the same way (`report_document`); their records
 (the ledger facts they are made from) are built in audit/reports.py.
+
+Long documents are rendered in parts of at most `PDF_PART_LINES` printed lines (see
+audit/render.py), joined into one file; the stored file's hash is the joined file's, and the
+record covers every line. A stored document is found again without rebuilding its record: by
+its `source_fingerprint`, the hash of everything it prints that could change after it was
+printed (names, lot numbers, the last status change, the last delivery), read in a few narrow
+queries.
 """
 
 import hashlib
 import json
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +30,7 @@ from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from accounts.models import User
 from allocation import plans
 from allocation.charts import tier_chart
 from allocation.models import Plan, PlanLine, PlanRun, PlanStatus, PlanTransition
@@ -29,17 +38,21 @@ from catalog.models import Grade, Lot
 from core.db import now_utc
 from core.errors import ServiceError
 from extensions import db
-from ledger.models import LedgerEntry
+from ledger.models import EntryKind, LedgerEntry
+from ledger.services import DOC_PLAN_LINE
 from procurement.models import Certificate, lot_certificates
-from recipients.models import TIER_LABELS
+from recipients.models import TIER_LABELS, Recipient, RecipientCategory
 
 from . import reports
 from .models import DocumentDownload, PlanDocument, ReportDocument, ReportDownload
-from .render import Rendered, render_pdf
+from .render import Progress, RenderedFile, render_document
 
 RECORD_FORMAT = 1
 PRINTABLE = (PlanStatus.APPROVED, PlanStatus.ISSUED, PlanStatus.REVERSED)
 LANGUAGES = ("zh", "en")
+# Printed lines per part of a long document (a plan line, a recipient's title, a recall row):
+# the render of a part of this size stays well under 500 MB (bench/pdfs.py).
+PART_LINES = 4000
 
 
 def certificate_numbers(lot_ids: list[int]) -> dict[int, list[str]]:
@@ -64,27 +77,50 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _load_lines(run: PlanRun) -> None:
-    """Load the run's lines with their recipients in two queries, not one per line."""
-    db.session.scalars(
-        sa.select(PlanRun)
-        .where(PlanRun.id == run.id)
-        .options(sa.orm.selectinload(PlanRun.lines).joinedload(PlanLine.recipient))
-        .execution_options(populate_existing=True)
-    ).one()
+def _line_rows(run_id: int) -> list:
+    """(id, recipient_id, recipient, lot_id, lot, quantity) of each line of a run, by id."""
+    return db.session.execute(
+        sa.select(
+            PlanLine.id,
+            PlanLine.recipient_id,
+            Recipient.name,
+            PlanLine.lot_id,
+            Lot.lot_number,
+            PlanLine.quantity,
+        )
+        .join(Recipient, Recipient.id == PlanLine.recipient_id)
+        .join(Lot, Lot.id == PlanLine.lot_id)
+        .where(PlanLine.run_id == run_id)
+        .order_by(PlanLine.id)
+    ).all()
+
+
+def _issue_rows(run_id: int) -> dict[int, tuple]:
+    """The issue entry of each line of a run (the latest, as `plans.issue_entries` orders
+    them): line id -> (seq, hash, quantity)."""
+    rows = db.session.execute(
+        sa.select(LedgerEntry.document_id, LedgerEntry.seq, LedgerEntry.hash, LedgerEntry.quantity)
+        .where(
+            LedgerEntry.kind == EntryKind.ISSUE,
+            LedgerEntry.document_type == DOC_PLAN_LINE,
+            LedgerEntry.document_id.in_(sa.select(PlanLine.id).where(PlanLine.run_id == run_id)),
+        )
+        .order_by(LedgerEntry.seq)
+    )
+    return {line_id: (seq, hash_, quantity) for line_id, seq, hash_, quantity in rows}
 
 
 def plan_record(plan: Plan, upto_transition_id: int | None = None) -> dict:
-    """The plan as the document vouches for it (only transitions up to `upto_transition_id`)."""
+    """The plan as the document vouches for it (only transitions up to `upto_transition_id`).
+    Read in a few narrow queries: a plan of 50,000 lines is not loaded as objects."""
     run = plan.current_run
     if run is None:
         raise ServiceError("plan has not been run")
-    _load_lines(run)
     transitions = [
         t for t in plan.transitions if upto_transition_id is None or t.id <= upto_transition_id
     ]
-    entries = {e.document_id: e for e in plans.issue_entries(plan)}
     issued = any(t.to_status is PlanStatus.ISSUED for t in transitions)
+    entries = _issue_rows(run.id) if issued else {}
     return {
         "format": RECORD_FORMAT,
         "document": "allocation_plan",
@@ -113,21 +149,21 @@ def plan_record(plan: Plan, upto_transition_id: int | None = None) -> dict:
         ],
         "lines": [
             {
-                "id": line.id,
-                "recipient_id": line.recipient_id,
-                "recipient": line.recipient.name,
-                "lot_id": line.lot_id,
-                "lot": line.lot.lot_number,
-                "quantity": line.quantity,
+                "id": line_id,
+                "recipient_id": recipient_id,
+                "recipient": recipient,
+                "lot_id": lot_id,
+                "lot": lot,
+                "quantity": quantity,
             }
-            for line in sorted(run.lines, key=lambda line: line.id)
+            for line_id, recipient_id, recipient, lot_id, lot, quantity in _line_rows(run.id)
         ],
         "issue_entries": [
-            {"line": line_id, "seq": e.seq, "hash": e.hash, "quantity": e.quantity}
-            for line_id, e in sorted(entries.items(), key=lambda item: item[1].seq)
-        ]
-        if issued
-        else [],
+            {"line": line_id, "seq": seq, "hash": hash_, "quantity": quantity}
+            for line_id, (seq, hash_, quantity) in sorted(
+                entries.items(), key=lambda item: item[1][0]
+            )
+        ],
     }
 
 
@@ -226,9 +262,21 @@ def css_string(text) -> Markup:
     return Markup(f'"{quoted}"')
 
 
-def page_counter_css() -> str:
-    """The CSS `content` of the page-number footer in the current language: 第 x 页 共 y 页."""
-    text = _("Page %(page)s of %(pages)s", page='" counter(page) "', pages='" counter(pages) "')
+def page_counter_css(volume: int = 1, volumes: int = 1) -> str:
+    """The CSS `content` of the page-number footer in the current language: 第 x 页 共 y 页.
+    A document printed in several parts (volumes) numbers the pages of each volume: the whole
+    document's total is known only once every part is laid out (see audit/render.py)."""
+    page, pages = '" counter(page) "', '" counter(pages) "'
+    if volumes <= 1:
+        text = _("Page %(page)s of %(pages)s", page=page, pages=pages)
+    else:
+        text = _(
+            "Volume %(volume)s of %(volumes)s, page %(page)s of %(pages)s",
+            volume=volume,
+            volumes=volumes,
+            page=page,
+            pages=pages,
+        )
     return f'"{text}"'
 
 
@@ -256,14 +304,31 @@ def _step(transitions, status: PlanStatus, last: bool = True):
 
 
 def plan_context(plan: Plan, record: dict, content_sha256: str, english: bool) -> dict:
-    """Everything the PDF template prints (in the language being rendered)."""
+    """Everything the PDF template prints (in the language being rendered); the lines as
+    monospaced text in `line_blocks` (see `plan_parts` for a long plan)."""
     run = plan.current_run
     wanted = {t["id"] for t in record["transitions"]}
     transitions = [t for t in plan.transitions if t.id in wanted]
-    lot_ids = sorted({line.lot_id for line in run.lines})
+    rows = db.session.execute(
+        sa.select(
+            PlanLine.id,
+            PlanLine.quantity,
+            PlanLine.lot_id,
+            Recipient.id,
+            Recipient.name,
+            Recipient.tier,
+            Recipient.district,
+            Recipient.category,
+        )
+        .join(Recipient, Recipient.id == PlanLine.recipient_id)
+        .where(PlanLine.run_id == run.id)
+    ).all()
+    rows.sort(key=lambda row: (row[5], row[4], row[0]))  # tier, name, line (as Python orders)
+    lot_ids = sorted({row[2] for row in rows})
     lots = {lot.id: lot for lot in db.session.scalars(sa.select(Lot).where(Lot.id.in_(lot_ids)))}
     certificates = certificate_numbers(lot_ids)
-    entries = {e["line"]: e for e in record["issue_entries"]}
+    lot_certificates_text = {i: ", ".join(certificates.get(i, [])) or EMPTY for i in lot_ids}
+    entries = {e["line"]: e["hash"] for e in record["issue_entries"]}
     header = {
         "seq": "#",
         "lot": _("Lot number"),
@@ -275,31 +340,32 @@ def plan_context(plan: Plan, record: dict, content_sha256: str, english: bool) -
     }
     groups: dict[int, RecipientGroup] = {}
     lot_pieces: dict[int, int] = {}
-    ordered = sorted(run.lines, key=lambda x: (x.recipient.tier, x.recipient.name, x.id))
-    for number, line in enumerate(ordered, start=1):
-        r = line.recipient
-        group = groups.setdefault(
-            r.id, RecipientGroup(r.name, r.tier, r.district, r.category.label)
-        )
-        lot = lots[line.lot_id]
-        entry = entries.get(line.id)
+    total_pieces = 0
+    for number, row in enumerate(rows, start=1):
+        line_id, quantity, lot_id, recipient_id, name, tier, district, category = row
+        group = groups.get(recipient_id)
+        if group is None:
+            label = RecipientCategory(category).label
+            group = groups[recipient_id] = RecipientGroup(name, tier, district, label)
+        lot = lots[lot_id]
         group.rows.append(
             {
                 "seq": number,
                 "lot": lot.lot_number,
                 "maker": lot.product.maker,
-                "certificates": ", ".join(certificates.get(lot.id, [])) or EMPTY,
-                "pieces": f"{line.quantity:,}",
-                "boxes": boxes_text(line.quantity, lot.pieces_per_box),
-                "hash": f"{entry['hash']}" if entry else EMPTY,
+                "certificates": lot_certificates_text[lot_id],
+                "pieces": f"{quantity:,}",
+                "boxes": boxes_text(quantity, lot.pieces_per_box),
+                "hash": entries.get(line_id, EMPTY),
             }
         )
-        group.pieces += line.quantity
-        lot_pieces[lot.id] = lot_pieces.get(lot.id, 0) + line.quantity
+        group.pieces += quantity
+        total_pieces += quantity
+        lot_pieces[lot_id] = lot_pieces.get(lot_id, 0) + quantity
+    del rows
     grade_names = {g.code: g for g in db.session.scalars(sa.select(Grade))}
     subtotal = _("Subtotal")
-    rows = [row for group in groups.values() for row in group.rows]
-    widths = column_widths([header, *rows])
+    widths = column_widths([header, *(row for group in groups.values() for row in group.rows)])
     text_lines: list[str] = []
     for group in groups.values():
         title = f"■ {group.name} · {TIER_LABELS.get(group.tier, group.tier)} · {group.category}"
@@ -310,10 +376,8 @@ def plan_context(plan: Plan, record: dict, content_sha256: str, english: bool) -
         title = fit(title, PAGE_COLUMNS - width(total) - 2).rstrip()
         text_lines.append(f"{title}  {total}")
         text_lines.extend(format_row(row, widths) for row in group.rows)
-    chunks = [
-        "\n".join(text_lines[i : i + LINES_PER_BLOCK])
-        for i in range(0, len(text_lines), LINES_PER_BLOCK)
-    ]
+        group.rows = []  # printed: the text is all that is kept
+    line_count = len(record["lines"])
     return {
         "plan": plan,
         "run": run,
@@ -327,12 +391,13 @@ def plan_context(plan: Plan, record: dict, content_sha256: str, english: bool) -
         "transitions": transitions,
         "groups": list(groups.values()),
         "line_header": format_row(header, widths),
-        "line_blocks": chunks,
+        "text_lines": text_lines,
+        "line_blocks": blocks(text_lines),
         "lots": [
             (lots[i], certificates.get(i, []), lot_pieces.get(i, 0)) for i in lot_ids if i in lots
         ],
-        "total_pieces": sum(line.quantity for line in run.lines),
-        "line_count": len(run.lines),
+        "total_pieces": total_pieces,
+        "line_count": line_count,
         "tiers": run.result.get("tiers", []),
         "tier_labels": TIER_LABELS,
         "chart": tier_chart(run.result.get("tiers", []), english),
@@ -340,6 +405,24 @@ def plan_context(plan: Plan, record: dict, content_sha256: str, english: bool) -
         "grade_names": grade_names,
         "printed_at": now_utc(),
     }
+
+
+def blocks(text_lines: list[str]) -> list[str]:
+    """The lines in `<pre>` blocks of LINES_PER_BLOCK lines."""
+    return [
+        "\n".join(text_lines[i : i + LINES_PER_BLOCK])
+        for i in range(0, len(text_lines), LINES_PER_BLOCK)
+    ]
+
+
+def split_lines(text_lines: list[str], part_lines: int) -> list[list[str]]:
+    """The printed lines in parts of at most `part_lines` (one part, maybe empty, at least)."""
+    size = max(LINES_PER_BLOCK, part_lines // LINES_PER_BLOCK * LINES_PER_BLOCK)
+    return [text_lines[i : i + size] for i in range(0, len(text_lines), size)] or [[]]
+
+
+def part_lines_setting(part_lines: int | None) -> int:
+    return part_lines or current_app.config.get("PDF_PART_LINES") or PART_LINES
 
 
 # Rendering and the store --------------------------------------------------------------------
@@ -351,26 +434,30 @@ def pdf_folder() -> Path:
     return folder
 
 
-def _render_and_store(html: str, stem: str) -> tuple[Rendered, str, str]:
-    """Render `html`, write the PDF into the store as `stem-<file hash>.pdf` (atomically)."""
-    rendered = render_pdf(
-        html,
+def _progress_message(done: int, total: int) -> str:
+    return _("Rendering the PDF: step %(done)s of %(total)s", done=done, total=total)
+
+
+def _render_and_store(
+    parts: Iterator[str], count: int, stem: str, progress: Progress | None
+) -> RenderedFile:
+    """Render the `count` HTML parts into one PDF and store it as `stem-<file hash>.pdf`."""
+    folder = pdf_folder()
+    return render_document(
+        parts,
+        count,
+        lambda sha256: folder / f"{stem}-{sha256[:16]}.pdf",
         base_url=current_app.root_path,
         in_child=current_app.config["PDF_RENDER_IN_CHILD"],
+        progress=progress,
+        messages=_progress_message,
     )
-    file_sha256 = sha256_bytes(rendered.pdf)
-    filename = f"{stem}-{file_sha256[:16]}.pdf"
-    path = pdf_folder() / filename
-    temporary = path.with_suffix(".part")
-    temporary.write_bytes(rendered.pdf)
-    temporary.replace(path)
-    return rendered, file_sha256, filename
 
 
-def _replace_file(found, rendered: Rendered, file_sha256: str, filename: str):
+def _replace_file(found, rendered: RenderedFile):
     """A stored document whose file went missing from the store: the new file takes its place."""
-    found.file_sha256, found.filename = file_sha256, filename
-    found.size, found.pages = len(rendered.pdf), rendered.pages
+    found.file_sha256, found.filename = rendered.sha256, rendered.path.name
+    found.size, found.pages = rendered.size, rendered.pages
     db.session.flush()
     return found
 
@@ -386,43 +473,164 @@ def _add_first(document, same: sa.Select):
     return document
 
 
-def _render_html(plan: Plan, record: dict, content_sha256: str, language: str) -> str:
+def _digest(rows) -> str:
+    """SHA-256 of rows of plain values, in the order given."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(json.dumps(list(row), ensure_ascii=False, default=str).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def has_run(plan_id: int) -> bool:
+    """Whether the plan has been run (without loading its runs)."""
+    return _current_version(plan_id) is not None
+
+
+def _current_version(plan_id: int) -> int | None:
+    return db.session.scalar(
+        sa.select(sa.func.max(PlanRun.version)).where(PlanRun.plan_id == plan_id)
+    )
+
+
+def plan_fingerprint(plan: Plan, language: str) -> str | None:
+    """What a stored PDF of the plan's current record depends on that can change after it was
+    printed: the run, the last status change, the names of the round, units and lots and of the
+    people who ran and moved the plan. Lines, quantities and ledger entries are fixed once a
+    plan is approved, so the ids say them. A few narrow queries, no record built."""
+    version = _current_version(plan.id)
+    if version is None:
+        return None
+    run_id = db.session.scalar(
+        sa.select(PlanRun.id).where(PlanRun.plan_id == plan.id, PlanRun.version == version)
+    )
+    recipients = db.session.execute(
+        sa.select(Recipient.id, Recipient.name, Recipient.tier, Recipient.district)
+        .where(Recipient.id.in_(sa.select(PlanLine.recipient_id).where(PlanLine.run_id == run_id)))
+        .order_by(Recipient.id)
+    )
+    lots = db.session.execute(
+        sa.select(Lot.id, Lot.lot_number)
+        .where(Lot.id.in_(sa.select(PlanLine.lot_id).where(PlanLine.run_id == run_id)))
+        .order_by(Lot.id)
+    )
+    people = db.session.execute(
+        sa.select(PlanTransition.id, User.username, User.display_name)
+        .outerjoin(User, User.id == PlanTransition.actor_id)
+        .where(PlanTransition.plan_id == plan.id)
+        .order_by(PlanTransition.id)
+    )
+    ran_by = db.session.execute(
+        sa.select(User.username, User.display_name)
+        .join(PlanRun, PlanRun.ran_by_id == User.id)
+        .where(PlanRun.id == run_id)
+    ).all()
+    head = [RECORD_FORMAT, plan.id, plan.number, run_id, version, language]
+    head += [plan.status.value, plan.round.name, _iso(plan.round.round_date), *ran_by]
+    return _digest([head, [_digest(recipients)], [_digest(lots)], [_digest(people)]])
+
+
+def stored_plan_document(plan: Plan, language: str) -> PlanDocument | None:
+    """The stored PDF of the plan as it would be printed now, found by its fingerprint without
+    rebuilding the record (None: render, or look it up by its record, as `plan_document` does).
+    """
+    if language not in LANGUAGES:
+        language = LANGUAGES[0]
+    fingerprint = plan_fingerprint(plan, language)
+    if fingerprint is None:
+        return None
+    found = db.session.scalar(
+        sa.select(PlanDocument)
+        .where(
+            PlanDocument.plan_id == plan.id,
+            PlanDocument.language == language,
+            PlanDocument.source_fingerprint == fingerprint,
+        )
+        .order_by(PlanDocument.id.desc())
+        .limit(1)
+    )
+    if found is not None and document_path(found).is_file():
+        return found
+    return None
+
+
+def plan_html_parts(
+    plan: Plan, record: dict, content_sha256: str, language: str, part_lines: int | None = None
+) -> tuple[int, Iterator[str]]:
+    """(count, the HTML of each part) of the plan's PDF: the first part has the plan's facts,
+    the last its totals and signatures, and every part at most `part_lines` printed lines."""
     with force_locale(language):
         context = plan_context(plan, record, content_sha256, english=language == "en")
-        return render_template("audit/plan_pdf.html", **context)
+    parts = split_lines(context.pop("text_lines"), part_lines_setting(part_lines))
+    context.pop("line_blocks")
+    count = len(parts)
+
+    def generate() -> Iterator[str]:
+        for number, lines in enumerate(parts, start=1):
+            with force_locale(language):
+                yield render_template(
+                    "audit/plan_pdf.html",
+                    **context,
+                    line_blocks=blocks(lines),
+                    first_part=number == 1,
+                    last_part=number == count,
+                    volume=number,
+                    volumes=count,
+                )
+            parts[number - 1] = []
+
+    return count, generate()
 
 
 def render_plan_html(plan: Plan, language: str = "zh") -> str:
-    """The HTML of the plan's PDF as it would be rendered now (for the bench and tests)."""
+    """The HTML of the plan's PDF as it would be rendered now, in one part (bench and tests)."""
     record = plan_record(plan)
-    return _render_html(plan, record, sha256_text(canonical(record)), language)
+    _count, parts = plan_html_parts(plan, record, sha256_text(canonical(record)), language, 10**9)
+    return next(parts)
 
 
-def plan_document(plan: Plan, language: str, actor_id: int | None) -> PlanDocument:
-    """The stored PDF of the plan's current record in `language`, rendered the first time.
+def plan_document(
+    plan: Plan,
+    language: str,
+    actor_id: int | None,
+    progress: Progress | None = None,
+    part_lines: int | None = None,
+) -> PlanDocument:
+    """The stored PDF of the plan's current record in `language`, rendered the first time (in
+    parts of at most `part_lines` printed lines; `progress(done, total, message)` after each).
 
     Flushes, never commits."""
     if plan.status not in PRINTABLE:
         raise ServiceError("only approved or issued plans are printed")
     if language not in LANGUAGES:
         language = LANGUAGES[0]
+    stored = stored_plan_document(plan, language)
+    if stored is not None:
+        if progress:
+            progress(1, 1, _("The PDF is ready."))
+        return stored
+    fingerprint = plan_fingerprint(plan, language)
     last = max((t.id for t in plan.transitions), default=None)
     record = plan_record(plan, last)
     text = canonical(record)
     content_sha256 = sha256_text(text)
-    found = db.session.scalar(
-        sa.select(PlanDocument).where(
-            PlanDocument.content_sha256 == content_sha256, PlanDocument.language == language
-        )
+    same = sa.select(PlanDocument).where(
+        PlanDocument.content_sha256 == content_sha256, PlanDocument.language == language
     )
+    found = db.session.scalar(same)
     if found is not None and (pdf_folder() / found.filename).is_file():
+        found.source_fingerprint = fingerprint  # the same record: found cheaply from now on
+        db.session.flush()
+        if progress:
+            progress(1, 1, _("The PDF is ready."))
         return found
-    html = _render_html(plan, record, content_sha256, language)
-    rendered, file_sha256, filename = _render_and_store(
-        html, f"{plan.number}-v{plan.current_run.version}-{language}"
+    count, parts = plan_html_parts(plan, record, content_sha256, language, part_lines)
+    rendered = _render_and_store(
+        parts, count, f"{plan.number}-v{plan.current_run.version}-{language}", progress
     )
     if found is not None:
-        return _replace_file(found, rendered, file_sha256, filename)
+        found.source_fingerprint = fingerprint
+        return _replace_file(found, rendered)
     document = PlanDocument(
         plan_id=plan.id,
         run_version=plan.current_run.version,
@@ -430,18 +638,14 @@ def plan_document(plan: Plan, language: str, actor_id: int | None) -> PlanDocume
         content_sha256=content_sha256,
         content=text,
         last_transition_id=last,
-        file_sha256=file_sha256,
-        filename=filename,
-        size=len(rendered.pdf),
+        source_fingerprint=fingerprint,
+        file_sha256=rendered.sha256,
+        filename=rendered.path.name,
+        size=rendered.size,
         pages=rendered.pages,
         created_by_id=actor_id,
     )
-    return _add_first(
-        document,
-        sa.select(PlanDocument).where(
-            PlanDocument.content_sha256 == content_sha256, PlanDocument.language == language
-        ),
-    )
+    return _add_first(document, same)
 
 
 # Daily and recall reports ------------------------------------------------------------------
@@ -462,37 +666,139 @@ def report_of(kind: str, subject, through_seq: int | None = None):
 PRINTED_AT_MARK = "\x00printed-at\x00"
 
 
-def report_document(kind: str, subject, language: str, actor_id: int | None) -> ReportDocument:
-    """The stored PDF of a daily report (`subject`: the day) or a recall report (the lot) as the
-    ledger says now, in `language`: served again while the page would print the same, rendered
-    otherwise. Flushes, never commits."""
+def recall_fingerprint(lot: Lot, language: str) -> str:
+    """What a recall report of the lot prints that can change: its last delivery (the entries
+    up to it are fixed), the lot's own facts, and the name, tier and contact of everyone who
+    received it. A few narrow queries, no report built."""
+    through_seq = reports.recall_through_seq(lot.id)
+    receivers = db.session.execute(
+        sa.select(Recipient.id, Recipient.name, Recipient.tier, Recipient.contact)
+        .where(
+            Recipient.id.in_(
+                reports.recall_entries(lot.id)
+                .where(LedgerEntry.seq <= through_seq)
+                .with_only_columns(LedgerEntry.recipient_id)
+            )
+        )
+        .order_by(Recipient.id)
+    )
+    product = lot.product
+    head = [RECORD_FORMAT, "recall", lot.id, language, through_seq, lot.lot_number]
+    head += [lot.grade.code, lot.grade.name, lot.grade.standard, product.maker, product.model]
+    head += [_iso(lot.expiry_date), lot.pieces_received]
+    return _digest([head, [_digest(receivers)]])
+
+
+def _report_parts(
+    kind: str, report, content_sha256: str, language: str, part_lines: int | None
+) -> list[str]:
+    """The HTML of each part of a report (a daily report is one part; a recall report is split
+    every `part_lines` printed lines), with PRINTED_AT_MARK for the print time."""
+    english = language == "en"
+    with force_locale(language):
+        common = {
+            "report": report,
+            "kinds": reports.DAILY_KINDS,
+            "content_sha256": content_sha256,
+            "english": english,
+            "printed_at": PRINTED_AT_MARK,
+        }
+        if kind == "daily":
+            return [render_template(REPORT_TEMPLATES[kind], **common)]
+        text = reports.recall_text(report)
+    receipts, entries = text["receipt_lines"], text["entry_lines"]
+    everything = [("r", line) for line in receipts] + [("e", line) for line in entries]
+    parts = split_lines(everything, part_lines_setting(part_lines))
+    pages = []
+    for number, lines in enumerate(parts, start=1):
+        with force_locale(language):
+            pages.append(
+                render_template(
+                    REPORT_TEMPLATES[kind],
+                    **common,
+                    receipt_header=text["receipt_header"],
+                    entry_header=text["entry_header"],
+                    receipt_blocks=blocks([line for k, line in lines if k == "r"]),
+                    entry_blocks=blocks([line for k, line in lines if k == "e"]),
+                    no_receipts=not receipts,
+                    first_part=number == 1,
+                    last_part=number == len(parts),
+                    volume=number,
+                    volumes=len(parts),
+                )
+            )
+    return pages
+
+
+def stored_report_document(kind: str, subject, language: str) -> ReportDocument | None:
+    """The stored recall report PDF of the lot as it would be printed now, found by its
+    fingerprint without building the report (None: render, or look it up as
+    `report_document` does; daily reports are small and always looked up by their page)."""
+    if kind != "recall":
+        return None
     if language not in LANGUAGES:
         language = LANGUAGES[0]
+    found = db.session.scalar(
+        sa.select(ReportDocument)
+        .where(
+            ReportDocument.kind == kind,
+            ReportDocument.lot_id == subject.id,
+            ReportDocument.source_fingerprint == recall_fingerprint(subject, language),
+        )
+        .order_by(ReportDocument.id.desc())
+        .limit(1)
+    )
+    if found is not None and document_path(found).is_file():
+        return found
+    return None
+
+
+def report_document(
+    kind: str,
+    subject,
+    language: str,
+    actor_id: int | None,
+    progress: Progress | None = None,
+    part_lines: int | None = None,
+) -> ReportDocument:
+    """The stored PDF of a daily report (`subject`: the day) or a recall report (the lot) as the
+    ledger says now, in `language`: served again while the page would print the same, rendered
+    otherwise (a long recall report in parts of at most `part_lines` printed lines;
+    `progress(done, total, message)` after each). Flushes, never commits."""
+    if language not in LANGUAGES:
+        language = LANGUAGES[0]
+    stored = stored_report_document(kind, subject, language)
+    if stored is not None:
+        if progress:
+            progress(1, 1, _("The PDF is ready."))
+        return stored
+    fingerprint = recall_fingerprint(subject, language) if kind == "recall" else None
     report, record = report_of(kind, subject)
     text = canonical(record)
     content_sha256 = sha256_text(text)
-    with force_locale(language):
-        page = render_template(
-            REPORT_TEMPLATES[kind],
-            report=report,
-            kinds=reports.DAILY_KINDS,
-            content_sha256=content_sha256,
-            english=language == "en",
-            printed_at=PRINTED_AT_MARK,
-        )
-        printed_at = format_datetime(now_utc(), "short")
-    page_sha256 = sha256_text(page)
-    found = db.session.scalar(
-        sa.select(ReportDocument).where(ReportDocument.page_sha256 == page_sha256)
-    )
+    pages = _report_parts(kind, report, content_sha256, language, part_lines)
+    page_sha256 = sha256_text(pages[0]) if len(pages) == 1 else _digest([pages])
+    same = sa.select(ReportDocument).where(ReportDocument.page_sha256 == page_sha256)
+    found = db.session.scalar(same)
     if found is not None and (pdf_folder() / found.filename).is_file():
+        if fingerprint is not None:
+            found.source_fingerprint = fingerprint  # found cheaply from now on
+            db.session.flush()
+        if progress:
+            progress(1, 1, _("The PDF is ready."))
         return found
+    with force_locale(language):
+        printed_at = format_datetime(now_utc(), "short")
     name = subject.isoformat() if kind == "daily" else f"lot{subject.id}"
-    rendered, file_sha256, filename = _render_and_store(
-        page.replace(PRINTED_AT_MARK, printed_at), f"{kind}-{name}-{language}"
+    rendered = _render_and_store(
+        (page.replace(PRINTED_AT_MARK, printed_at) for page in pages),
+        len(pages),
+        f"{kind}-{name}-{language}",
+        progress,
     )
     if found is not None:
-        return _replace_file(found, rendered, file_sha256, filename)
+        found.source_fingerprint = fingerprint
+        return _replace_file(found, rendered)
     document = ReportDocument(
         kind=kind,
         day=subject if kind == "daily" else None,
@@ -502,15 +808,14 @@ def report_document(kind: str, subject, language: str, actor_id: int | None) -> 
         content_sha256=content_sha256,
         content=text,
         page_sha256=page_sha256,
-        file_sha256=file_sha256,
-        filename=filename,
-        size=len(rendered.pdf),
+        source_fingerprint=fingerprint,
+        file_sha256=rendered.sha256,
+        filename=rendered.path.name,
+        size=rendered.size,
         pages=rendered.pages,
         created_by_id=actor_id,
     )
-    return _add_first(
-        document, sa.select(ReportDocument).where(ReportDocument.page_sha256 == page_sha256)
-    )
+    return _add_first(document, same)
 
 
 def record_report_download(document: ReportDocument, user_id: int | None) -> ReportDownload:

@@ -40,6 +40,9 @@ class PlanDocument(db.Model):
     content: Mapped[str] = mapped_column(sa.Text, nullable=False)
     # The last plan transition the record includes (later ones make a newer document).
     last_transition_id: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
+    # SHA-256 of what the document prints that can change after it is printed (names, the last
+    # status change): found again by it without rebuilding the record (None: stored before).
+    source_fingerprint: Mapped[str | None] = mapped_column(sa.String(64), nullable=True, index=True)
     file_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     # File name under instance/pdf/.
     filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
@@ -102,6 +105,10 @@ class ReportDocument(db.Model):
     content: Mapped[str] = mapped_column(sa.Text, nullable=False)
     # SHA-256 of the HTML the PDF was rendered from, without its print time.
     page_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    # Recall reports: SHA-256 of what the report prints that can change (the last delivery,
+    # the names and contacts of those who received the lot): found again by it without
+    # building the report (None: a daily report, or stored before).
+    source_fingerprint: Mapped[str | None] = mapped_column(sa.String(64), nullable=True, index=True)
     file_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     filename: Mapped[str] = mapped_column(sa.String(200), nullable=False)
     size: Mapped[int] = mapped_column(sa.Integer, nullable=False)

@@ -16,10 +16,18 @@ The server is started by `warm()`, which the app calls before every request (it 
 once), or else by the first render; it is started again if it died or was killed for a timeout,
 and ends when the app process ends (its standard input closes). One job at a time per app
 process; concurrent renders in one process wait their turn. No Flask import here.
+
+A long document (a plan of 50,000 lines, the recall report of a lot issued to 50,000 units) is
+rendered in parts (`render_document`): each part is a document of its own, rendered in its own
+fork, so that memory is bounded by the size of a part, not of the document; a last fork joins
+the parts into one PDF with pypdf. Each part numbers its own pages ("volume k of K, page n of
+m"): the total of the whole document is known only once every part has been laid out, and
+laying every part out twice would double the time.
 """
 
 import atexit
 import contextlib
+import hashlib
 import json
 import os
 import resource
@@ -31,7 +39,9 @@ import tempfile
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 # Fonts are embedded as subsets (WeasyPrint's default); images are recompressed losslessly.
 PDF_OPTIONS = {"optimize_images": True}
@@ -60,6 +70,22 @@ class Rendered:
     peak_kib: int  # peak resident memory of the process that rendered
 
 
+@dataclass(frozen=True)
+class RenderedFile:
+    """A document rendered (in one part or several) into a file."""
+
+    path: Path
+    pages: int
+    size: int
+    sha256: str
+    peak_kib: int  # the highest peak resident memory of the processes that rendered or joined
+    parts: int
+
+
+# progress(done, total, message): called after every step of a long render.
+Progress = Callable[[int, int, str], None]
+
+
 class RenderError(RuntimeError):
     """The renderer failed or took too long."""
 
@@ -78,6 +104,97 @@ def render_pdf(html: str, base_url: str | None = None, in_child: bool = True) ->
         pdf, pages = render_here(html, base_url)
         return Rendered(pdf, pages, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     return _server.render(html, base_url)
+
+
+def join_here(parts: list[str], out: str) -> int:
+    """Join the PDFs `parts` into `out` (pypdf), keeping the first part's metadata (title,
+    description) and every part's bookmarks; each part's pages are labelled "k-n" (volume k,
+    page n) in PDF viewers. The number of pages."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    start = 0
+    for number, path in enumerate(parts, start=1):
+        reader = PdfReader(path)
+        if number == 1 and reader.metadata:
+            writer.add_metadata({k: str(v) for k, v in reader.metadata.items()})
+        writer.append(reader)
+        pages = len(reader.pages)
+        writer.set_page_label(start, start + pages - 1, style="/D", prefix=f"{number}-")
+        start += pages
+    with open(out, "wb") as handle:
+        writer.write(handle)
+    return start
+
+
+def _file_sha256(path: Path) -> tuple[str, int]:
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def render_document(
+    parts: Iterable[str],
+    count: int,
+    out: Path | Callable[[str], Path],
+    base_url: str | None = None,
+    in_child: bool = True,
+    progress: Progress | None = None,
+    messages: Callable[[int, int], str] | None = None,
+) -> RenderedFile:
+    """Render the `count` HTML documents `parts` (made one at a time, as they are needed) into
+    one PDF at `out` (or at `out(its SHA-256)`), written atomically. One part is rendered as
+    `render_pdf` does; several are rendered each in a fork of their own, then joined in another.
+
+    `progress(done, total, message)` is called after each part and after the join
+    (total = count, plus one for the join when there are several parts); `messages(done, total)`
+    gives the message."""
+    say = messages or (lambda done, total: f"{done}/{total}")
+    folder = Path(out).parent if not callable(out) else out("0" * 64).parent
+    handle, name = tempfile.mkstemp(prefix=".rendering-", suffix=".part", dir=folder)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        return _render_parts(parts, count, out, temporary, base_url, in_child, progress, say)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _render_parts(parts, count, out, temporary, base_url, in_child, progress, say):
+    total = count + (1 if count > 1 else 0)
+    peak = 0
+    with tempfile.TemporaryDirectory(prefix="baogong-parts-", ignore_cleanup_errors=True) as tmp:
+        files: list[str] = []
+        pages = 0
+        for number, html in enumerate(parts, start=1):
+            rendered = render_pdf(html, base_url, in_child=in_child)
+            peak, pages = max(peak, rendered.peak_kib), pages + rendered.pages
+            if count == 1:
+                temporary.write_bytes(rendered.pdf)
+            else:
+                path = os.path.join(tmp, f"part-{number:04d}.pdf")
+                with open(path, "wb") as handle:
+                    handle.write(rendered.pdf)
+                files.append(path)
+            del rendered, html
+            if progress:
+                progress(number, total, say(number, total))
+        if count > 1:
+            if in_child:
+                pages, kib = _server.join(files, str(temporary))
+                peak = max(peak, kib)
+            else:
+                pages = join_here(files, str(temporary))
+                peak = max(peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+            if progress:
+                progress(total, total, say(total, total))
+    sha256, size = _file_sha256(temporary)
+    path = Path(out(sha256) if callable(out) else out)
+    temporary.replace(path)
+    return RenderedFile(path, pages, size, sha256, peak, count)
 
 
 def warm() -> None:
@@ -169,6 +286,28 @@ class _Server:
             raise RenderError(f"the PDF render server answered {line[:200]!r}")
         return reply
 
+    def _job(self, folder: str, job: dict) -> dict:
+        """Send one job to the server (starting it when needed) and wait for its reply; a job
+        that failed raises RenderError with the end of its error output."""
+        process = self._ensure()
+        deadline = time.monotonic() + TIMEOUT_SECONDS + (0 if self.ready else START_SECONDS)
+        try:
+            process.stdin.write(json.dumps({**job, "folder": folder}).encode() + b"\n")
+            process.stdin.flush()
+        except BrokenPipeError as error:
+            self.stop()
+            raise RenderError("the PDF render server ended unexpectedly") from error
+        reply = self._reply(process, deadline)
+        self.ready = True
+        if not reply["ok"]:
+            try:
+                with open(os.path.join(folder, "error.txt"), errors="replace") as handle:
+                    detail = handle.read()[-2000:]
+            except FileNotFoundError:
+                detail = ""
+            raise RenderError(f"PDF rendering failed (exit code {reply['code']}): {detail}")
+        return reply
+
     def render(self, html: str, base_url: str | None) -> Rendered:
         with (
             self.lock,
@@ -178,30 +317,26 @@ class _Server:
         ):
             with open(os.path.join(folder, "in.html"), "w", encoding="utf-8") as handle:
                 handle.write(html)
-            process = self._ensure()
-            deadline = time.monotonic() + TIMEOUT_SECONDS + (0 if self.ready else START_SECONDS)
-            try:
-                process.stdin.write(
-                    json.dumps({"folder": folder, "base_url": base_url or ""}).encode() + b"\n"
-                )
-                process.stdin.flush()
-            except BrokenPipeError as error:
-                self.stop()
-                raise RenderError("the PDF render server ended unexpectedly") from error
-            reply = self._reply(process, deadline)
-            self.ready = True
-            if not reply["ok"]:
-                try:
-                    with open(os.path.join(folder, "error.txt"), errors="replace") as handle:
-                        detail = handle.read()[-2000:]
-                except FileNotFoundError:
-                    detail = ""
-                raise RenderError(f"PDF rendering failed (exit code {reply['code']}): {detail}")
+            reply = self._job(folder, {"op": "render", "base_url": base_url or ""})
             try:
                 with open(os.path.join(folder, "out.pdf"), "rb") as handle:
                     return Rendered(handle.read(), int(reply["pages"]), reply["peak_kib"])
             except (OSError, KeyError, ValueError) as error:
                 raise RenderError("the PDF render server gave no PDF") from error
+
+    def join(self, parts: list[str], out: str) -> tuple[int, int]:
+        """Join the PDFs `parts` into `out` in a fork of the server: (pages, peak KiB)."""
+        with (
+            self.lock,
+            tempfile.TemporaryDirectory(
+                prefix="baogong-pdf-", ignore_cleanup_errors=True
+            ) as folder,
+        ):
+            reply = self._job(folder, {"op": "join", "parts": parts, "out": out})
+            try:
+                return int(reply["pages"]), reply["peak_kib"]
+            except (KeyError, ValueError) as error:
+                raise RenderError("the PDF render server did not join the parts") from error
 
 
 _server = _Server()
@@ -211,17 +346,21 @@ atexit.register(_server.stop)
 # The server side ----------------------------------------------------------------------------
 
 
-def _render_job(folder: str, base_url: str) -> None:
-    """In the forked child: render `folder/in.html` to `folder/out.pdf`, then exit."""
+def _render_job(folder: str, job: dict) -> None:
+    """In the forked child: render `folder/in.html` to `folder/out.pdf` (or join the PDFs
+    `job["parts"]` into `job["out"]`), then exit."""
     status = 1
     try:
         errors = os.open(os.path.join(folder, "error.txt"), os.O_WRONLY | os.O_CREAT, 0o600)
         os.dup2(errors, 2)  # WeasyPrint's warnings and any traceback go to the job's folder
-        with open(os.path.join(folder, "in.html"), encoding="utf-8") as handle:
-            html = handle.read()
-        pdf, pages = render_here(html, base_url or None)
-        with open(os.path.join(folder, "out.pdf"), "wb") as handle:
-            handle.write(pdf)
+        if job.get("op") == "join":
+            pages = join_here(job["parts"], job["out"])
+        else:
+            with open(os.path.join(folder, "in.html"), encoding="utf-8") as handle:
+                html = handle.read()
+            pdf, pages = render_here(html, job.get("base_url") or None)
+            with open(os.path.join(folder, "out.pdf"), "wb") as handle:
+                handle.write(pdf)
         with open(os.path.join(folder, "pages"), "w") as handle:
             handle.write(str(pages))
         status = 0
@@ -242,7 +381,7 @@ def serve() -> None:
         folder = job["folder"]
         pid = os.fork()
         if pid == 0:
-            _render_job(folder, job["base_url"])
+            _render_job(folder, job)
         _, status, usage = os.wait4(pid, 0)
         code = os.waitstatus_to_exitcode(status)
         reply: dict = {"ok": code == 0, "code": code, "peak_kib": usage.ru_maxrss}

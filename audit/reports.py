@@ -234,6 +234,106 @@ def recall_record(report: RecallReport) -> dict:
     }
 
 
+# The recall report as monospaced lines (its PDF; see audit/documents.py for the layout) -----
+
+# (name, widest, right-aligned), as documents.LINE_COLUMNS: a landscape A4 line holds 221.
+RECEIPT_COLUMNS = (("recipient", 60, False), ("tier", 20, False), ("contact", 40, False))
+RECEIPT_COLUMNS += (("pieces", 12, True), ("first", 20, False), ("last", 20, False))
+ENTRY_COLUMNS = (("seq", 9, True), ("when", 20, False), ("kind", 12, False))
+ENTRY_COLUMNS += (("recipient", 60, False), ("pieces", 11, True), ("document", 30, False))
+ENTRY_COLUMNS += (("hash", 64, False),)
+
+
+def _format_lines(header: dict, rows: list[dict], columns) -> tuple[str, list[str]]:
+    from .documents import fit, width  # the same monospaced layout as the plan's lines
+
+    widths = {
+        name: min(widest, max(width(str(row.get(name, ""))) for row in [header, *rows]))
+        for name, widest, _right in columns
+    }
+
+    def line(values: dict) -> str:
+        cells = (fit(values.get(name, ""), widths[name], right) for name, _w, right in columns)
+        return "  ".join(cells).rstrip()
+
+    return line(header), [line(row) for row in rows]
+
+
+def recall_text(report: RecallReport) -> dict:
+    """The recall report's two lists as monospaced lines (in the current language): everyone who
+    received the lot, and the ledger entries that say so. A table of 50,000 rows is beyond
+    WeasyPrint; lines of text are not."""
+    from flask_babel import format_datetime
+    from flask_babel import gettext as _
+
+    times: dict = {}
+
+    def when(value) -> str:
+        if value not in times:
+            times[value] = format_datetime(value, "short") if value is not None else ""
+        return times[value]
+
+    labels: dict = {}
+
+    def label(kind) -> str:
+        if kind not in labels:
+            labels[kind] = str(kind.label)
+        return labels[kind]
+
+    receipt_header, receipt_lines = _format_lines(
+        {
+            "recipient": _("Recipient"),
+            "tier": _("Tier"),
+            "contact": _("Contact"),
+            "pieces": _("Pieces, net"),
+            "first": _("First"),
+            "last": _("Last"),
+        },
+        [
+            {
+                "recipient": r.recipient.name,
+                "tier": r.recipient.tier_label,
+                "contact": r.recipient.contact or "-",
+                "pieces": f"{r.quantity:,}",
+                "first": when(r.first),
+                "last": when(r.last),
+            }
+            for r in report.receipts
+        ],
+        RECEIPT_COLUMNS,
+    )
+    entry_header, entry_lines = _format_lines(
+        {
+            "seq": "#",
+            "when": _("When"),
+            "kind": _("Kind"),
+            "recipient": _("Recipient"),
+            "pieces": _("Pieces"),
+            "document": _("Document"),
+            "hash": _("Hash"),
+        },
+        [
+            {
+                "seq": e.seq,
+                "when": when(e.occurred_at),
+                "kind": label(e.kind),
+                "recipient": e.recipient.name if e.recipient else "-",
+                "pieces": f"{e.quantity:,}",
+                "document": e.document_ref or "-",
+                "hash": e.hash,
+            }
+            for e in report.entries
+        ],
+        ENTRY_COLUMNS,
+    )
+    return {
+        "receipt_header": receipt_header,
+        "receipt_lines": receipt_lines,
+        "entry_header": entry_header,
+        "entry_lines": entry_lines,
+    }
+
+
 # Exports ------------------------------------------------------------------------------------
 
 DATASETS = ("ledger", "plan_lines", "stock")

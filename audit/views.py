@@ -4,6 +4,7 @@ of the ledger, the daily report, the recall report and the exports.
 Everything here reads. The auditor's only "writes" are the system's own records: the first
 download of a plan's PDF stores the rendered file, and every download is logged (who, when)."""
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
@@ -77,12 +78,21 @@ def _language() -> str:
     return "en" if is_english() else "zh"
 
 
-def _pdf_response(data: bytes, filename: str) -> Response:
+def _read(path) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            yield chunk
+
+
+def _pdf_response(document) -> Response:
+    """The stored file, streamed from the store (a long plan's PDF is tens of megabytes)."""
+    path = documents.document_path(document)
     return Response(
-        data,
+        _read(path),
         mimetype="application/pdf",
         headers={
-            "Content-Disposition": f"attachment; filename={filename}",
+            "Content-Disposition": f"attachment; filename={document.filename}",
+            "Content-Length": str(path.stat().st_size),
             "Cache-Control": "no-store",
         },
     )
@@ -96,13 +106,16 @@ def _pdf_response(data: bytes, filename: str) -> Response:
 def plan_pdf(plan_id: int):
     """The stored PDF of an approved or issued plan (rendered on its first download)."""
     plan = db.get_or_404(Plan, plan_id)
-    if plan.status not in documents.PRINTABLE or plan.current_run is None:
+    if plan.status not in documents.PRINTABLE or not documents.has_run(plan.id):
         return render_template("audit/not_printable.html", plan=plan)
-    document = documents.plan_document(plan, _language(), current_user.id)
+    # The stored file first, found by a few narrow queries; the record is built (and the PDF
+    # rendered) only when the plan has nothing stored as it is now.
+    document = documents.stored_plan_document(plan, _language())
+    if document is None:
+        document = documents.plan_document(plan, _language(), current_user.id)
     documents.record_download(document, current_user.id)
     db.session.commit()
-    data = documents.document_path(document).read_bytes()  # served from the store
-    return _pdf_response(data, document.filename)
+    return _pdf_response(document)
 
 
 # Verification -------------------------------------------------------------------------------
@@ -178,11 +191,12 @@ def daily():
 
 def _report_pdf(kind: str, subject) -> Response:
     """The stored report PDF (rendered when the page it prints is new), download recorded."""
-    document = documents.report_document(kind, subject, _language(), current_user.id)
+    document = documents.stored_report_document(kind, subject, _language())
+    if document is None:
+        document = documents.report_document(kind, subject, _language(), current_user.id)
     documents.record_report_download(document, current_user.id)
     db.session.commit()
-    data = documents.document_path(document).read_bytes()  # served from the store
-    return _pdf_response(data, document.filename)
+    return _pdf_response(document)
 
 
 @bp.route("/audit/daily.pdf")

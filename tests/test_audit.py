@@ -513,7 +513,7 @@ def test_a_pdf_that_cannot_be_made_says_so_and_stores_nothing(
     def failing(*args, **kwargs):
         raise RenderError("PDF rendering timed out")
 
-    monkeypatch.setattr(documents, "render_pdf", failing)
+    monkeypatch.setattr(documents, "render_document", failing)
     signed_in(Role.AUDITOR)
     response = client.get(f"/plans/{issued_plan['id']}/pdf", headers=EN)
     assert response.status_code == 503

@@ -1,4 +1,5 @@
-# Baogong: `make run` serves the demo, `make test` runs the whole suite.
+# Baogong: `make run` serves the demo (with a background-job worker when a Redis answers at
+# REDIS_URL or 127.0.0.1:6379), `make test` runs the whole suite.
 # Both set up everything they need first (system packages when run as root, .venv, requirements,
 # compiled translations, database migrations).
 
@@ -15,8 +16,7 @@ export FLASK_APP := app
 run: system-deps $(VENV)/.runtime translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
-	@echo "Baogong is at http://127.0.0.1:$(PORT)/ (demo users: see README.md)"
-	$(BIN)/gunicorn --workers $(WORKERS) --timeout 180 --bind 127.0.0.1:$(PORT) --access-logfile - 'app:create_app()'
+	@scripts/serve.sh $(BIN) $(PORT) $(WORKERS)
 
 test: system-deps-test $(VENV)/.dev translations
 	$(BIN)/pytest $(PYTEST_ARGS)

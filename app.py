@@ -99,6 +99,8 @@ def _config_from_environment(app: Flask) -> None:
         app.config["HTTPS"] = os.environ["BAOGONG_HTTPS"].lower() in {"1", "true", "yes"}
     if os.environ.get("BAOGONG_TIMEZONE"):
         app.config["BABEL_DEFAULT_TIMEZONE"] = os.environ["BAOGONG_TIMEZONE"]
+    if os.environ.get("REDIS_URL"):
+        app.config["REDIS_URL"] = os.environ["REDIS_URL"]
 
 
 def _instance_secret_key(app: Flask) -> str:
@@ -204,6 +206,7 @@ def _register_blueprints(app: Flask) -> None:
     from allocation.views import bp as allocation_bp
     from audit.views import NAV as audit_nav
     from audit.views import bp as audit_bp
+    from home.job_views import bp as jobs_bp
     from home.views import NAV as home_nav
     from home.views import WAITING as home_waiting
     from home.views import bp as home_bp
@@ -220,6 +223,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(procurement_bp)
     app.register_blueprint(allocation_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(jobs_bp)
 
     app.extensions["baogong_nav"] = [
         *home_nav,
@@ -325,6 +329,7 @@ def _register_template_helpers(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from accounts.cli import create_user_command
     from allocation.cli import allocate_command
+    from core.jobs.cli import jobs_cli
     from demo.seed import seed_demo_command
     from ledger.cli import ledger_cli
 
@@ -332,3 +337,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(allocate_command)
+    app.cli.add_command(jobs_cli)

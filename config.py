@@ -1,7 +1,8 @@
 """Default configuration.
 
 `create_app()` loads these defaults, then `instance/config.py` (if present), then environment
-variables (`DATABASE_URL`, `BAOGONG_HTTPS`, `BAOGONG_TIMEZONE`), then a test configuration.
+variables (`DATABASE_URL`, `BAOGONG_HTTPS`, `BAOGONG_TIMEZONE`, `REDIS_URL`), then a test
+configuration.
 """
 
 from datetime import timedelta
@@ -46,3 +47,18 @@ PDF_RENDER_IN_CHILD = True
 PRICE_MEDIAN_TOLERANCE_PERCENT = 20
 PRICE_MEDIAN_DAYS = 90
 PRICE_MEDIAN_MIN_LINES = 3
+
+# Background jobs (core/jobs): with REDIS_URL set (or the environment's REDIS_URL), long work
+# goes to an RQ queue on that Redis and `flask jobs worker` runs it; without it, jobs run at
+# once in the request. A job is stopped after JOB_TIMEOUT seconds; a job whose worker died is
+# run again from the start up to JOB_RETRIES times, then marked failed.
+REDIS_URL = None
+JOB_QUEUE = "baogong"
+JOB_TIMEOUT = 600
+JOB_RETRIES = 1
+# How long the queue keeps a finished job's record (the jobs table keeps the row itself).
+JOB_RESULT_TTL = 3600
+# A progress report is written at most this often (seconds); how often a worker looks for jobs
+# abandoned by dead workers elsewhere (seconds).
+JOB_PROGRESS_INTERVAL = 0.5
+JOB_MAINTENANCE_INTERVAL = 60

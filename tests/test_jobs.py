@@ -327,6 +327,10 @@ def on_queue(app):
         name = app.config["JOB_QUEUE"]
         for key in connection.scan_iter(f"*{name}*"):
             connection.delete(key)
+        for registry in ("rq:queues", "rq:workers"):
+            for member in connection.smembers(registry):
+                if name in member.decode():
+                    connection.srem(registry, member)
         connection.close()
 
 

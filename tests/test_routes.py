@@ -100,6 +100,8 @@ EXPECTED_ROLES = {
     "audit.recall_pdf": EVERYONE,
     "audit.exports": EVERYONE,
     "audit.export": EVERYONE,
+    "jobs.show": EVERYONE,
+    "jobs.status": EVERYONE,
 }
 
 # Views every signed-in user may POST to, whatever their roles, because they change only the
@@ -107,6 +109,9 @@ EXPECTED_ROLES = {
 PERSONAL = {"accounts.login", "accounts.logout", "accounts.change_password", "home.set_language"}
 # POST only to carry an uploaded file that is read and answered; nothing is stored or changed.
 READ_ONLY_POSTS = {"audit.verify_upload"}
+# A background job is seen by the person who started it and by administrators; anyone else
+# gets a 404, as for a job that does not exist (tests/test_jobs.py checks who is who).
+OWNER_ONLY = {"jobs.show", "jobs.status"}
 # GET views that redirect a signed-in user instead of showing a page.
 REDIRECT_WHEN_SIGNED_IN = {"accounts.login"}
 
@@ -119,7 +124,20 @@ def sample_values(app, ids: dict) -> dict:
         **values,
         **_procurement_samples(app),
         **_allocation_samples(app, values),
+        "job_id": _job_sample(app, ids["other_user"]),
     }
+
+
+def _job_sample(app, user_id: int) -> int:
+    """A running job (its owner is nobody in the role matrix: only the admin sees it)."""
+    from core.jobs import Job, JobStatus
+    from extensions import db
+
+    with app.app_context():
+        job = Job(kind="sample", status=JobStatus.RUNNING, user_id=user_id, total=10, done=3)
+        db.session.add(job)
+        db.session.commit()
+        return job.id
 
 
 def _procurement_samples(app) -> dict:
@@ -316,6 +334,8 @@ def test_route_role_matrix(app, clients, make_user):
                     ok = code == 302 and "/login" in response.location
                 elif role not in allowed:
                     ok = code == 403
+                elif rule.endpoint in OWNER_ONLY:
+                    ok = code == (200 if role == Role.ADMIN else 404)
                 elif method == "GET" and rule.endpoint not in REDIRECT_WHEN_SIGNED_IN:
                     ok = code == 200
                     html = response.mimetype == "text/html"

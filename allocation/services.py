@@ -4,12 +4,15 @@ Plans (runs, approval, issue, reversal, delivery) are in `allocation/plans.py`; 
 recipient units in `recipients/services.py`.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from accounts.models import User
 from catalog.models import Grade
@@ -71,45 +74,96 @@ class RequestInput:
     note: str = ""
 
 
-def _check_request(round_: Round, item: RequestInput, taken: set[tuple[int, int]]) -> None:
+def check_round_open(round_: Round) -> None:
+    """ServiceError unless the round still takes requests."""
     if round_.status is not RoundStatus.OPEN:
         raise ServiceError(_l("This round is closed: it takes no more requests."))
-    recipient = db.session.get(Recipient, item.recipient_id)
+
+
+class Named(Protocol):
+    """A recipient or a grade as the request rules read it: a loaded model, or a row of just
+    these columns (an import looks thousands up at once)."""
+
+    name: str
+    active: bool
+
+
+def request_problems(
+    recipient: Named | None,
+    grade: Named | None,
+    item: RequestInput,
+    taken: set[tuple[int, int]],
+) -> Iterator[tuple[str, LazyString]]:
+    """The rules of requests (in an open round) that `item` breaks, as (field, message) in the
+    order a form reports them: `add_request` raises the first, an import lists them all (the
+    messages are lazy: thousands of rows cost no translation until shown).
+
+    `recipient` and `grade` are those `item` names (None when there is none). `taken` holds the
+    (recipient id, grade id) of requests already made; `item`'s is added when it breaks no rule.
+    """
+    broken = False
     if recipient is None:
-        raise ServiceError(_l("Choose a registered recipient."), "recipient")
-    if not recipient.active:
-        raise ServiceError(
-            _l("%(name)s is deactivated and cannot make requests.", name=recipient.name),
+        broken = True
+        yield "recipient", _l("Choose a registered recipient.")
+    elif not recipient.active:
+        broken = True
+        yield (
             "recipient",
+            _l("%(name)s is deactivated and cannot make requests.", name=recipient.name),
         )
-    grade = db.session.get(Grade, item.grade_id)
     if grade is None or not grade.active:
-        raise ServiceError(_l("Choose a grade that is offered."), "grade")
-    if isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or item.quantity < 1:
-        raise ServiceError(_l("The quantity is a whole number of pieces, at least 1."), "quantity")
+        broken = True
+        yield "grade", _l("Choose a grade that is offered.")
+    quantity_ok = not (
+        isinstance(item.quantity, bool) or not isinstance(item.quantity, int) or item.quantity < 1
+    )
+    if not quantity_ok:
+        broken = True
+        yield "quantity", _l("The quantity is a whole number of pieces, at least 1.")
     if not isinstance(item.minimum, int) or item.minimum < 0:
-        raise ServiceError(_l("The minimum is a whole number, 0 or more."), "minimum")
-    if item.minimum > item.quantity:
-        raise ServiceError(_l("The minimum cannot be more than the quantity."), "minimum")
+        broken = True
+        yield "minimum", _l("The minimum is a whole number, 0 or more.")
+    elif quantity_ok and item.minimum > item.quantity:
+        broken = True
+        yield "minimum", _l("The minimum cannot be more than the quantity.")
+    if recipient is None or grade is None:
+        return
     key = (item.recipient_id, item.grade_id)
-    if key in taken:
-        raise ServiceError(
+    if key in taken and recipient.active and grade.active:
+        broken = True
+        yield (
+            "grade",
             _l(
                 "%(name)s already has a request for %(grade)s in this round: withdraw it first.",
                 name=recipient.name,
                 grade=grade.name,
             ),
-            "grade",
         )
-    taken.add(key)
+    if not broken:
+        taken.add(key)
 
 
-def _taken(round_id: int) -> set[tuple[int, int]]:
-    return {(r.recipient_id, r.grade_id) for r in active_requests(round_id)}
+def _check_request(round_: Round, item: RequestInput, taken: set[tuple[int, int]]) -> None:
+    check_round_open(round_)
+    recipient = db.session.get(Recipient, item.recipient_id)
+    grade = db.session.get(Grade, item.grade_id)
+    for field, message in request_problems(recipient, grade, item, taken):
+        raise ServiceError(message, field)
+
+
+def taken_requests(round_id: int) -> set[tuple[int, int]]:
+    """(recipient id, grade id) of the round's requests that are not withdrawn."""
+    return set(
+        db.session.execute(
+            sa.select(AllocationRequest.recipient_id, AllocationRequest.grade_id).where(
+                AllocationRequest.round_id == round_id, AllocationRequest.withdrawn_at.is_(None)
+            )
+        ).tuples()
+    )
 
 
 def add_request(round_: Round, item: RequestInput, actor: User | int | None) -> AllocationRequest:
-    _check_request(round_, item, _taken(round_.id))
+    _check_request(round_, item, taken_requests(round_.id))
     request = AllocationRequest(
         round_id=round_.id,
         recipient_id=item.recipient_id,
@@ -128,7 +182,7 @@ def add_requests(
     round_: Round, items: list[RequestInput], actor: User | int | None
 ) -> list[AllocationRequest]:
     """Add many requests (an import): all of them or, if one breaks a rule, none."""
-    taken = _taken(round_.id)
+    taken = taken_requests(round_.id)
     for item in items:
         _check_request(round_, item, taken)
     added = [

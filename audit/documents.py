@@ -53,6 +53,8 @@ LANGUAGES = ("zh", "en")
 # Printed lines per part of a long document (a plan line, a recipient's title, a recall row):
 # the render of a part of this size stays well under 500 MB (bench/pdfs.py).
 PART_LINES = 4000
+# Parts rendered at once in the render server's forks (each within the bound above).
+RENDER_PROCESSES = 2
 
 
 def certificate_numbers(lot_ids: list[int]) -> dict[int, list[str]]:
@@ -451,6 +453,7 @@ def _render_and_store(
         in_child=current_app.config["PDF_RENDER_IN_CHILD"],
         progress=progress,
         messages=_progress_message,
+        processes=current_app.config.get("PDF_RENDER_PROCESSES", RENDER_PROCESSES),
     )
 
 
@@ -477,9 +480,21 @@ def _digest(rows) -> str:
     """SHA-256 of rows of plain values, in the order given."""
     digest = hashlib.sha256()
     for row in rows:
-        digest.update(json.dumps(list(row), ensure_ascii=False, default=str).encode())
-        digest.update(b"\n")
+        digest.update("\x1f".join(map(str, row)).encode())
+        digest.update(b"\x1e")
     return digest.hexdigest()
+
+
+def _digest_sql(rows: sa.Select) -> str:
+    """SHA-256 of the rows of `rows` (columns of text, never NULL), each column joined into one
+    text by the database: a plan of 50,000 units is one row to fetch, not 50,000. The order is
+    the ordered subquery's: were a database ever to concatenate in another order, the
+    fingerprint would differ and the record would be built, slower but never wrong."""
+    subquery = rows.subquery()
+    joined = db.session.execute(
+        sa.select(*(sa.func.aggregate_strings(column, "\x1e") for column in subquery.c))
+    ).one()
+    return _digest([[len(rows.selected_columns)], joined])
 
 
 def has_run(plan_id: int) -> bool:
@@ -494,7 +509,7 @@ def _current_version(plan_id: int) -> int | None:
 
 
 def plan_fingerprint(plan: Plan, language: str) -> str | None:
-    """What a stored PDF of the plan's current record depends on that can change after it was
+    """What the record of the plan as printed now depends on that can change after it was
     printed: the run, the last status change, the names of the round, units and lots and of the
     people who ran and moved the plan. Lines, quantities and ledger entries are fixed once a
     plan is approved, so the ids say them. A few narrow queries, no record built."""
@@ -504,15 +519,16 @@ def plan_fingerprint(plan: Plan, language: str) -> str | None:
     run_id = db.session.scalar(
         sa.select(PlanRun.id).where(PlanRun.plan_id == plan.id, PlanRun.version == version)
     )
-    recipients = db.session.execute(
-        sa.select(Recipient.id, Recipient.name, Recipient.tier, Recipient.district)
-        .where(Recipient.id.in_(sa.select(PlanLine.recipient_id).where(PlanLine.run_id == run_id)))
-        .order_by(Recipient.id)
-    )
-    lots = db.session.execute(
-        sa.select(Lot.id, Lot.lot_number)
-        .where(Lot.id.in_(sa.select(PlanLine.lot_id).where(PlanLine.run_id == run_id)))
-        .order_by(Lot.id)
+    # The names of the units and lots, line by line (the record's only names that can change;
+    # a unit's tier or district is printed, not vouched for: a PDF stored for the same record
+    # is served as it was).
+    names = _digest_sql(
+        sa.select(Recipient.name, Lot.lot_number)
+        .select_from(PlanLine)
+        .join(Recipient, Recipient.id == PlanLine.recipient_id)
+        .join(Lot, Lot.id == PlanLine.lot_id)
+        .where(PlanLine.run_id == run_id)
+        .order_by(PlanLine.id)
     )
     people = db.session.execute(
         sa.select(PlanTransition.id, User.username, User.display_name)
@@ -527,7 +543,7 @@ def plan_fingerprint(plan: Plan, language: str) -> str | None:
     ).all()
     head = [RECORD_FORMAT, plan.id, plan.number, run_id, version, language]
     head += [plan.status.value, plan.round.name, _iso(plan.round.round_date), *ran_by]
-    return _digest([head, [_digest(recipients)], [_digest(lots)], [_digest(people)]])
+    return _digest([head, [names], [_digest(people)]])
 
 
 def stored_plan_document(plan: Plan, language: str) -> PlanDocument | None:
@@ -541,6 +557,7 @@ def stored_plan_document(plan: Plan, language: str) -> PlanDocument | None:
         return None
     found = db.session.scalar(
         sa.select(PlanDocument)
+        .options(sa.orm.defer(PlanDocument.content))  # megabytes for a long plan, not needed
         .where(
             PlanDocument.plan_id == plan.id,
             PlanDocument.language == language,
@@ -671,8 +688,8 @@ def recall_fingerprint(lot: Lot, language: str) -> str:
     up to it are fixed), the lot's own facts, and the name, tier and contact of everyone who
     received it. A few narrow queries, no report built."""
     through_seq = reports.recall_through_seq(lot.id)
-    receivers = db.session.execute(
-        sa.select(Recipient.id, Recipient.name, Recipient.tier, Recipient.contact)
+    receivers = _digest_sql(
+        sa.select(Recipient.name, Recipient.contact, sa.cast(Recipient.tier, sa.String))
         .where(
             Recipient.id.in_(
                 reports.recall_entries(lot.id)
@@ -686,7 +703,7 @@ def recall_fingerprint(lot: Lot, language: str) -> str:
     head = [RECORD_FORMAT, "recall", lot.id, language, through_seq, lot.lot_number]
     head += [lot.grade.code, lot.grade.name, lot.grade.standard, product.maker, product.model]
     head += [_iso(lot.expiry_date), lot.pieces_received]
-    return _digest([head, [_digest(receivers)]])
+    return _digest([head, [receivers]])
 
 
 def _report_parts(
@@ -740,6 +757,7 @@ def stored_report_document(kind: str, subject, language: str) -> ReportDocument 
         language = LANGUAGES[0]
     found = db.session.scalar(
         sa.select(ReportDocument)
+        .options(sa.orm.defer(ReportDocument.content))
         .where(
             ReportDocument.kind == kind,
             ReportDocument.lot_id == subject.id,

@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import resource
+import select
 import selectors
 import signal
 import subprocess
@@ -144,6 +145,7 @@ def render_document(
     in_child: bool = True,
     progress: Progress | None = None,
     messages: Callable[[int, int], str] | None = None,
+    processes: int = 1,
 ) -> RenderedFile:
     """Render the `count` HTML documents `parts` (made one at a time, as they are needed) into
     one PDF at `out` (or at `out(its SHA-256)`), written atomically. One part is rendered as
@@ -151,16 +153,46 @@ def render_document(
 
     `progress(done, total, message)` is called after each part and after the join
     (total = count, plus one for the join when there are several parts); `messages(done, total)`
-    gives the message."""
+    gives the message. In the render server, up to `processes` parts render at once."""
     say = messages or (lambda done, total: f"{done}/{total}")
     folder = Path(out).parent if not callable(out) else out("0" * 64).parent
     handle, name = tempfile.mkstemp(prefix=".rendering-", suffix=".part", dir=folder)
     os.close(handle)
     temporary = Path(name)
     try:
+        if in_child and count > 1:
+            return _render_forked(parts, count, out, temporary, base_url, processes, progress, say)
         return _render_parts(parts, count, out, temporary, base_url, in_child, progress, say)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _finish(out, temporary: Path, pages: int, peak: int, count: int) -> RenderedFile:
+    sha256, size = _file_sha256(temporary)
+    path = Path(out(sha256) if callable(out) else out)
+    temporary.replace(path)
+    return RenderedFile(path, pages, size, sha256, peak, count)
+
+
+def _render_forked(parts, count, out, temporary, base_url, processes, progress, say):
+    """Several parts in the render server's forks (up to `processes` at once), then joined."""
+    total, files, pages, peaks = count + 1, {}, [], []
+
+    def done(number: int, path: str, part_pages: int, peak_kib: int) -> None:
+        files[number] = path
+        pages.append(part_pages)
+        peaks.append(peak_kib)
+        if progress:
+            progress(len(files), total, say(len(files), total))
+
+    with tempfile.TemporaryDirectory(prefix="baogong-parts-", ignore_cleanup_errors=True) as tmp:
+        _server.render_parts(parts, tmp, base_url, processes, done)
+        joined, peak = _server.join([files[n] for n in sorted(files)], str(temporary))
+        if joined != sum(pages):
+            raise RenderError(f"the joined PDF has {joined} pages, its parts {sum(pages)}")
+        if progress:
+            progress(total, total, say(total, total))
+    return _finish(out, temporary, joined, max([peak, *peaks]), count)
 
 
 def _render_parts(parts, count, out, temporary, base_url, in_child, progress, say):
@@ -182,19 +214,12 @@ def _render_parts(parts, count, out, temporary, base_url, in_child, progress, sa
             del rendered, html
             if progress:
                 progress(number, total, say(number, total))
-        if count > 1:
-            if in_child:
-                pages, kib = _server.join(files, str(temporary))
-                peak = max(peak, kib)
-            else:
-                pages = join_here(files, str(temporary))
-                peak = max(peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        if count > 1:  # in this process (several parts in the server go `_render_forked`)
+            pages = join_here(files, str(temporary))
+            peak = max(peak, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
             if progress:
                 progress(total, total, say(total, total))
-    sha256, size = _file_sha256(temporary)
-    path = Path(out(sha256) if callable(out) else out)
-    temporary.replace(path)
-    return RenderedFile(path, pages, size, sha256, peak, count)
+    return _finish(out, temporary, pages, peak, count)
 
 
 def warm() -> None:
@@ -213,6 +238,7 @@ class _Server:
         self.owner = 0  # the pid that started it: a forked app process starts its own
         self.ready = False
         self.failed_at = -RETRY_SECONDS  # when a server last died without serving a job
+        self.unread = b""  # what the server wrote after the last reply read
 
     def start(self) -> None:
         """Start the server if it is not running; never waits for a render in progress, and
@@ -242,7 +268,7 @@ class _Server:
             stdout=subprocess.PIPE,
             start_new_session=True,  # its own process group: a timeout kills it and its fork
         )
-        self.owner, self.ready = os.getpid(), False
+        self.owner, self.ready, self.unread = os.getpid(), False, b""
         return self.process
 
     @staticmethod
@@ -264,10 +290,11 @@ class _Server:
         self._close(process)
 
     def _reply(self, process: subprocess.Popen, deadline: float) -> dict:
-        line = b""
+        """The next reply (one JSON line); the bytes after it wait for the next call."""
+        line, self.unread = self.unread, b""
         with selectors.DefaultSelector() as selector:
             selector.register(process.stdout, selectors.EVENT_READ)
-            while not line.endswith(b"\n"):
+            while b"\n" not in line:
                 left = deadline - time.monotonic()
                 if left <= 0 or not selector.select(left):
                     self.stop()
@@ -277,6 +304,7 @@ class _Server:
                     self.stop()
                     raise RenderError("the PDF render server ended unexpectedly")
                 line += chunk
+        line, self.unread = line.split(b"\n", 1)
         try:
             reply = json.loads(line)
         except ValueError:
@@ -286,27 +314,83 @@ class _Server:
             raise RenderError(f"the PDF render server answered {line[:200]!r}")
         return reply
 
-    def _job(self, folder: str, job: dict) -> dict:
-        """Send one job to the server (starting it when needed) and wait for its reply; a job
-        that failed raises RenderError with the end of its error output."""
-        process = self._ensure()
-        deadline = time.monotonic() + TIMEOUT_SECONDS + (0 if self.ready else START_SECONDS)
+    def _send(self, process: subprocess.Popen, folder: str, job: dict) -> None:
         try:
             process.stdin.write(json.dumps({**job, "folder": folder}).encode() + b"\n")
             process.stdin.flush()
         except BrokenPipeError as error:
             self.stop()
             raise RenderError("the PDF render server ended unexpectedly") from error
+
+    def _wait(self, process: subprocess.Popen) -> dict:
+        deadline = time.monotonic() + TIMEOUT_SECONDS + (0 if self.ready else START_SECONDS)
         reply = self._reply(process, deadline)
         self.ready = True
-        if not reply["ok"]:
-            try:
-                with open(os.path.join(folder, "error.txt"), errors="replace") as handle:
-                    detail = handle.read()[-2000:]
-            except FileNotFoundError:
-                detail = ""
-            raise RenderError(f"PDF rendering failed (exit code {reply['code']}): {detail}")
         return reply
+
+    @staticmethod
+    def _check(folder: str, reply: dict) -> None:
+        """RenderError with the end of the job's error output, if it failed."""
+        if reply["ok"]:
+            return
+        try:
+            with open(os.path.join(folder, "error.txt"), errors="replace") as handle:
+                detail = handle.read()[-2000:]
+        except FileNotFoundError:
+            detail = ""
+        raise RenderError(f"PDF rendering failed (exit code {reply['code']}): {detail}")
+
+    def _job(self, folder: str, job: dict) -> dict:
+        """Send one job to the server (starting it when needed) and wait for its reply; a job
+        that failed raises RenderError with the end of its error output."""
+        process = self._ensure()
+        self._send(process, folder, job)
+        reply = self._wait(process)
+        self._check(folder, reply)
+        return reply
+
+    def render_parts(
+        self,
+        parts: Iterable[str],
+        folder: str,
+        base_url: str | None,
+        processes: int,
+        done: Callable[[int, str, int, int], None],
+    ) -> None:
+        """Render each HTML of `parts` into `folder/part-NNNN/out.pdf`, in up to `processes`
+        forks at once; `done(number, pdf path, pages, peak KiB)` as each one ends. A failure
+        stops the server (and the forks still running) and raises RenderError."""
+        with self.lock:
+            process = self._ensure()
+            running: dict[int, str] = {}
+
+            def wait_one() -> None:
+                reply = self._wait(process)
+                number = reply.get("id")
+                if number not in running:
+                    raise RenderError(f"the PDF render server answered job {number!r}")
+                part = running.pop(number)
+                self._check(part, reply)
+                done(number, os.path.join(part, "out.pdf"), int(reply["pages"]), reply["peak_kib"])
+
+            try:
+                for number, html in enumerate(parts, start=1):
+                    part = os.path.join(folder, f"part-{number:04d}")
+                    os.mkdir(part)
+                    with open(os.path.join(part, "in.html"), "w", encoding="utf-8") as handle:
+                        handle.write(html)
+                    del html
+                    job = {"op": "render", "base_url": base_url or "", "id": number}
+                    self._send(process, part, job)
+                    running[number] = part
+                    while len(running) >= max(1, processes):
+                        wait_one()
+                while running:
+                    wait_one()
+            except BaseException:
+                if running:  # their replies would answer the next jobs: start afresh
+                    self.stop()
+                raise
 
     def render(self, html: str, base_url: str | None) -> Rendered:
         with (
@@ -372,23 +456,46 @@ def _render_job(folder: str, job: dict) -> None:
 
 
 def serve() -> None:
-    """Read jobs (one JSON line each) from standard input; answer one JSON line each."""
+    """Read jobs (one JSON line each) from standard input; fork for each at once (the client
+    decides how many run together) and answer one JSON line each as its fork ends, with the
+    job's "id" when it had one."""
     replies = os.fdopen(os.dup(1), "wb", buffering=0)
     os.dup2(2, 1)  # nothing that prints may corrupt the replies
     render_here(WARM_UP_HTML)
-    for line in sys.stdin.buffer:
-        job = json.loads(line)
-        folder = job["folder"]
-        pid = os.fork()
-        if pid == 0:
-            _render_job(folder, job)
-        _, status, usage = os.wait4(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        reply: dict = {"ok": code == 0, "code": code, "peak_kib": usage.ru_maxrss}
-        if reply["ok"]:
-            with open(os.path.join(folder, "pages")) as handle:
-                reply["pages"] = int(handle.read())
-        replies.write(json.dumps(reply).encode() + b"\n")
+    jobs = sys.stdin.buffer.fileno()
+    unread, closed = b"", False
+    running: dict[int, dict] = {}
+    while running or not closed:
+        while running:  # answer for every fork that ended
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            job = running.pop(pid)
+            code = os.waitstatus_to_exitcode(status)
+            reply: dict = {"ok": code == 0, "code": code, "peak_kib": usage.ru_maxrss}
+            if "id" in job:
+                reply["id"] = job["id"]
+            if reply["ok"]:
+                with open(os.path.join(job["folder"], "pages")) as handle:
+                    reply["pages"] = int(handle.read())
+            replies.write(json.dumps(reply).encode() + b"\n")
+        if closed:
+            time.sleep(0.05)
+            continue
+        if not select.select([jobs], [], [], 0.05 if running else None)[0]:
+            continue
+        chunk = os.read(jobs, 65536)
+        if not chunk:
+            closed = True
+            continue
+        unread += chunk
+        while b"\n" in unread:
+            line, unread = unread.split(b"\n", 1)
+            job = json.loads(line)
+            pid = os.fork()
+            if pid == 0:
+                _render_job(job["folder"], job)
+            running[pid] = job
 
 
 if __name__ == "__main__":

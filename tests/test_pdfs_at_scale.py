@@ -186,3 +186,36 @@ def test_a_stored_recall_report_is_served_without_building_the_report(
     assert again.status_code == 200 and again.get_data() == first.get_data()
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(ReportDocument.id))) == 1
+
+
+PAGE = (
+    '<html lang="zh-CN"><body><p>第 {n} 部分</p><p style="break-before: page">续</p></body></html>'
+)
+
+
+def test_parts_render_two_at_a_time_in_the_server_and_a_failure_stops_them(tmp_path):
+    from audit import render
+
+    steps: list = []
+    parts = [PAGE.format(n=n) for n in range(1, 6)]
+    rendered = render.render_document(
+        iter(parts),
+        len(parts),
+        lambda sha256: tmp_path / f"doc-{sha256[:8]}.pdf",
+        progress=lambda *step: steps.append(step[:2]),
+        processes=2,
+    )
+    reader = PdfReader(rendered.path)
+    assert rendered.pages == len(reader.pages) == 10 and rendered.parts == 5
+    text = "".join(page.extract_text() for page in reader.pages).replace(" ", "")
+    assert all(f"第{n}部分" in text for n in range(1, 6))  # in order
+    assert text.index("第1部分") < text.index("第5部分")
+    assert steps == [(n, 6) for n in range(1, 7)]
+    assert rendered.sha256 == documents.sha256_bytes(rendered.path.read_bytes())
+    broken = [*parts[:2], '<p style="font-size: 1e308px">too big</p>', *parts[3:]]
+    with pytest.raises(render.RenderError):
+        render.render_document(iter(broken), len(broken), tmp_path / "broken.pdf", processes=2)
+    assert not (tmp_path / "broken.pdf").exists()
+    assert not list(tmp_path.glob("*.part"))
+    again = render.render_document(iter(parts[:2]), 2, tmp_path / "again.pdf", processes=2)
+    assert again.pages == 4

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import current_app, render_template
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from accounts.models import User
@@ -436,8 +437,9 @@ def pdf_folder() -> Path:
     return folder
 
 
-def _progress_message(done: int, total: int) -> str:
-    return _("Rendering the PDF: step %(done)s of %(total)s", done=done, total=total)
+def _progress_message(done: int, total: int):
+    """Lazy, so that a job's reporter can keep it in both languages."""
+    return _l("Rendering the PDF: step %(done)s of %(total)s", done=done, total=total)
 
 
 def _render_and_store(
@@ -624,7 +626,7 @@ def plan_document(
     stored = stored_plan_document(plan, language)
     if stored is not None:
         if progress:
-            progress(1, 1, _("The PDF is ready."))
+            progress(1, 1, _l("The PDF is ready."))
         return stored
     fingerprint = plan_fingerprint(plan, language)
     last = max((t.id for t in plan.transitions), default=None)
@@ -639,7 +641,7 @@ def plan_document(
         found.source_fingerprint = fingerprint  # the same record: found cheaply from now on
         db.session.flush()
         if progress:
-            progress(1, 1, _("The PDF is ready."))
+            progress(1, 1, _l("The PDF is ready."))
         return found
     count, parts = plan_html_parts(plan, record, content_sha256, language, part_lines)
     rendered = _render_and_store(
@@ -788,7 +790,7 @@ def report_document(
     stored = stored_report_document(kind, subject, language)
     if stored is not None:
         if progress:
-            progress(1, 1, _("The PDF is ready."))
+            progress(1, 1, _l("The PDF is ready."))
         return stored
     fingerprint = recall_fingerprint(subject, language) if kind == "recall" else None
     report, record = report_of(kind, subject)
@@ -803,7 +805,7 @@ def report_document(
             found.source_fingerprint = fingerprint  # found cheaply from now on
             db.session.flush()
         if progress:
-            progress(1, 1, _("The PDF is ready."))
+            progress(1, 1, _l("The PDF is ready."))
         return found
     with force_locale(language):
         printed_at = format_datetime(now_utc(), "short")

@@ -83,8 +83,9 @@ class RenderedFile:
     parts: int
 
 
-# progress(done, total, message): called after every step of a long render.
-Progress = Callable[[int, int, str], None]
+# progress(done, total, message): called after every step of a long render; the message is
+# text or a lazy translation (a background job's reporter keeps it in both languages).
+Progress = Callable[[int, int, object], None]
 
 
 class RenderError(RuntimeError):
@@ -144,7 +145,7 @@ def render_document(
     base_url: str | None = None,
     in_child: bool = True,
     progress: Progress | None = None,
-    messages: Callable[[int, int], str] | None = None,
+    messages: Callable[[int, int], object] | None = None,
     processes: int = 1,
 ) -> RenderedFile:
     """Render the `count` HTML documents `parts` (made one at a time, as they are needed) into

@@ -12,7 +12,7 @@ from catalog.models import Grade
 from core.clock import local_today
 from core.i18n import is_english
 from core.nav import NavItem
-from core.request_args import int_arg
+from core.request_args import int_arg, page_arg
 from core.transaction import run_service
 from core.waiting import Waiting
 from extensions import db
@@ -20,7 +20,7 @@ from ledger import services as ledger
 from recipients import services as register
 from recipients.models import TIER_LABELS, Recipient, RecipientCategory
 
-from . import importing, plans, services
+from . import importing, plans, queries, services
 from .charts import tier_chart
 from .forms import (
     ActiveForm,
@@ -59,22 +59,24 @@ def allocation_helpers():
 @bp.route("/recipients")
 @signed_in
 def recipients():
-    search = request.args.get("q", "").strip()[:100]
-    category = request.args.get("category", "")
-    tier = int_arg("tier")
-    district = request.args.get("district", "")[:100]
-    inactive = request.args.get("inactive") == "1"
-    found = register.recipients(
-        search=search, category=category, tier=tier, district=district, include_inactive=inactive
+    chosen = queries.RecipientFilter(
+        search=request.args.get("q", "").strip()[:100],
+        category=request.args.get("category", ""),
+        tier=int_arg("tier"),
+        district=request.args.get("district", "")[:100],
+        include_inactive=request.args.get("inactive") == "1",
     )
+    page, by_tier = queries.recipients_page(chosen, page_arg())
     return render_template(
         "allocation/recipients.html",
-        recipients=found,
-        search=search,
-        category=category,
-        tier=tier,
-        district=district,
-        inactive=inactive,
+        page=page,
+        recipients=page.items,
+        by_tier=by_tier,
+        search=chosen.search,
+        category=chosen.category,
+        tier=chosen.tier,
+        district=chosen.district,
+        inactive=chosen.include_inactive,
         categories=list(RecipientCategory),
         districts=register.districts(),
         can_edit=current_user.has_role(ALLOCATOR),
@@ -223,8 +225,13 @@ def new_round():
 
 
 def _request_form(formdata=None) -> RequestForm:
+    """The "add a request" form. A province has too many units for one list: past
+    `queries.ALL_CHOICES` it offers those matching the search `who` (or the one submitted)."""
     form = RequestForm(formdata=formdata) if formdata is not None else RequestForm(formdata=None)
-    form.recipient.choices = [(r.id, f"{r.name}（{r.tier}）") for r in register.recipients()]
+    chosen = form.recipient.data if formdata is not None else None
+    form.recipient.choices, form.narrowed = queries.recipient_choices(
+        request.args.get("who", "").strip()[:100], chosen if isinstance(chosen, int) else None
+    )
     form.grade.choices = [
         (g.id, g.name)
         for g in db.session.scalars(
@@ -234,16 +241,20 @@ def _request_form(formdata=None) -> RequestForm:
     return form
 
 
+def _request_filter() -> queries.RequestFilter:
+    return queries.RequestFilter(
+        search=request.args.get("q", "").strip()[:100],
+        tier=int_arg("tier"),
+        grade=request.args.get("grade", "")[:40],
+    )
+
+
 def _render_round(
     found: Round, request_form=None, import_form=None, import_errors=None, status=200
 ):
-    requests = services.active_requests(found.id)
-    totals: dict = {}
-    for r in requests:
-        row = totals.setdefault(r.grade, {"requests": 0, "quantity": 0, "minimum": 0})
-        row["requests"] += 1
-        row["quantity"] += r.quantity
-        row["minimum"] += r.minimum
+    chosen = _request_filter()
+    demand = queries.round_demand(found.id)
+    page = queries.round_requests(found.id, chosen, page_arg())
     stock: dict = {}
     for lot in ledger.allocatable_lots():
         stock[lot.grade] = stock.get(lot.grade, 0) + lot.available
@@ -251,9 +262,15 @@ def _render_round(
         render_template(
             "allocation/round.html",
             round=found,
-            requests=requests,
-            totals=totals,
+            page=page,
+            requests=page.items,
+            request_count=sum(d.requests for d in demand),
+            demand=demand,
+            filtered=queries.round_demand(found.id, chosen) if chosen.active else None,
+            filters=chosen,
+            grades=_grades(),
             stock=stock,
+            who=request.args.get("who", "").strip()[:100],
             live_plan=plans.live_plan(found.id),
             request_form=request_form or _request_form(),
             import_form=import_form or ImportForm(formdata=None),
@@ -412,32 +429,57 @@ def _plan(plan_id: int) -> Plan:
     return db.get_or_404(Plan, plan_id)
 
 
+def _line_filter() -> queries.LineFilter:
+    return queries.LineFilter(
+        search=request.args.get("q", "").strip()[:100],
+        tier=int_arg("tier"),
+        grade=request.args.get("grade", "")[:40],
+        short=request.args.get("short") == "1",
+    )
+
+
 def _render_plan(plan: Plan, *, return_form=None, stale: str | None = None, status=200):
     version = int_arg("version")
-    run = plan.current_run
+    runs = queries.plan_runs(plan)
+    run = runs[-1] if runs else None
     if version is not None:
-        run = next((r for r in plan.runs if r.version == version), run)
-    rows = plans.recipient_rows(run) if run else []
+        run = next((r for r in runs if r.version == version), run)
+    chosen = _line_filter()
+    issued = plan.status in (PlanStatus.ISSUED, PlanStatus.REVERSED)
+    page = totals = usage = found = None
+    if run is not None:
+        found = queries.digest(run, plan.round_id)
+        page, totals = queries.plan_lines(run, plan.round_id, chosen, page_arg())
+        usage = queries.grade_usage(run, plan.round_id)
     return (
         render_template(
             "allocation/plan.html",
             plan=plan,
             run=run,
-            is_current=run is plan.current_run,
-            rows=rows,
-            usage=plans.grade_usage(run) if run else [],
-            shortfall=plans.shortfall(run) if run else 0,
-            chart=tier_chart(run.result["tiers"], is_english()) if run else None,
-            deliveries=plans.deliveries(plan),
+            runs=runs,
+            is_current=run is not None and run is runs[-1],
+            page=page,
+            rows=page.items if page else [],
+            totals=totals,
+            filters=chosen,
+            grades=[u["grade"] for u in usage or [] if u["grade"] is not None],
+            usage=usage or [],
+            tiers=found.tiers if found else [],
+            shortfall=sum(u["requested"] - u["allocated"] for u in usage or []),
+            chart=tier_chart(found.tiers, is_english()) if found else None,
+            deliveries=queries.deliveries_of(plan, (row.recipient.id for row in page.items))
+            if page
+            else {},
+            receipts=queries.receipts(plan, run)
+            if run is not None and plan.status is PlanStatus.ISSUED
+            else None,
             action_form=PlanActionForm(formdata=None),
             return_form=return_form or ReturnForm(formdata=None, prefix="return"),
             is_allocator=current_user.has_role(ALLOCATOR),
             is_approver=current_user.has_role(Role.APPROVER),
             may_approve=plans.may_approve(plan, current_user),
             stale=stale,
-            entries=plans.issue_entries(plan)
-            if plan.status in (PlanStatus.ISSUED, PlanStatus.REVERSED)
-            else [],
+            issue_entries=queries.count_issue_entries(plan, runs[-1]) if issued and runs else 0,
         ),
         status,
     )

@@ -298,6 +298,99 @@ def lot_recipients(lot_id: int, through_seq: int | None = None) -> list[Receipt]
     return sorted(result, key=lambda r: (r.quantity == 0, r.recipient.tier, r.recipient.name))
 
 
+RECALL_PER_PAGE = 100
+ENTRIES_PER_PAGE = 50
+RECIPIENTS_PER_PAGE = 100
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern that finds `text` anywhere, its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass
+class RecallTotals:
+    """What a lot's recall list (as filtered) adds up to, in all and per tier."""
+
+    recipients: int
+    quantity: int
+    by_tier: list[tuple[int, int, int]]  # (tier, recipients, quantity)
+
+
+def lot_receipts(
+    lot_id: int,
+    search: str = "",
+    district: str = "",
+    page: int = 1,
+    per_page: int = RECALL_PER_PAGE,
+) -> tuple[Page, RecallTotals]:
+    """One page of a lot's recall list (who received it, net of reversals: those left with
+    nothing last, then by tier and name), filtered by recipient name or contact and district,
+    with its totals computed in SQL."""
+    aggregates, condition = _received_query()
+    received = (
+        sa.select(LedgerEntry.recipient_id, *aggregates)
+        .where(condition, LedgerEntry.lot_id == lot_id)
+        .group_by(LedgerEntry.recipient_id)
+        .subquery("received")
+    )
+    conditions = []
+    if search.strip():
+        pattern = _like(search.strip())
+        conditions.append(
+            sa.or_(
+                Recipient.name.ilike(pattern, escape="\\"),
+                Recipient.contact.ilike(pattern, escape="\\"),
+            )
+        )
+    if district:
+        conditions.append(Recipient.district == district)
+    by_tier = [
+        (int(tier), int(n), int(quantity or 0))
+        for tier, n, quantity in db.session.execute(
+            sa.select(Recipient.tier, sa.func.count(), sa.func.sum(received.c.quantity))
+            .join(received, received.c.recipient_id == Recipient.id)
+            .where(*conditions)
+            .group_by(Recipient.tier)
+            .order_by(Recipient.tier)
+        )
+    ]
+    totals = RecallTotals(sum(t[1] for t in by_tier), sum(t[2] for t in by_tier), by_tier)
+    query = (
+        sa.select(Recipient, received)
+        .join(received, received.c.recipient_id == Recipient.id)
+        .where(*conditions)
+        .order_by(
+            sa.case((received.c.quantity == 0, 1), else_=0),
+            Recipient.tier,
+            Recipient.name,
+            Recipient.id,
+        )
+    )
+    last = max(1, -(-totals.recipients // per_page))
+    page = max(1, min(page, last))
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
+    items = [Receipt(row[0], None, int(row.quantity), *_times(row), row.entries) for row in rows]
+    return Page(items, page, per_page, totals.recipients), totals
+
+
+def lot_entries_page(lot_id: int, page: int = 1, per_page: int = ENTRIES_PER_PAGE) -> Page:
+    """One page of a lot's history, oldest first."""
+    query = _entries_query().where(LedgerEntry.lot_id == lot_id).order_by(LedgerEntry.seq)
+    return paginate(query, page, per_page, scalars=True)
+
+
+def lot_receipt(lot_id: int) -> LedgerEntry | None:
+    """The entry that received the lot into stock."""
+    return db.session.scalars(
+        sa.select(LedgerEntry)
+        .where(LedgerEntry.lot_id == lot_id, LedgerEntry.kind == EntryKind.RECEIPT)
+        .order_by(LedgerEntry.seq)
+        .limit(1)
+    ).first()
+
+
 def recipient_lots(recipient_id: int) -> list[Receipt]:
     """Every lot a recipient received, with its maker (net of reversals)."""
     aggregates, condition = _received_query()
@@ -329,6 +422,18 @@ def recipient_entries(recipient_id: int) -> list[LedgerEntry]:
             .order_by(LedgerEntry.seq.desc())
         )
     )
+
+
+def recipient_entries_page(
+    recipient_id: int, page: int = 1, per_page: int = ENTRIES_PER_PAGE
+) -> Page:
+    """One page of a recipient's ledger entries, newest first."""
+    query = (
+        _entries_query()
+        .where(LedgerEntry.recipient_id == recipient_id)
+        .order_by(LedgerEntry.seq.desc())
+    )
+    return paginate(query, page, per_page, scalars=True)
 
 
 def find_lots(search: str, limit: int = 50) -> list[Lot]:
@@ -370,6 +475,37 @@ def recipients_received(search: str = "", limit: int = 200) -> list[tuple[Recipi
             sa.or_(Recipient.name.ilike(pattern), Recipient.district.ilike(pattern))
         )
     return [(recipient, int(quantity)) for recipient, quantity in db.session.execute(query)]
+
+
+def recipients_received_page(
+    search: str = "", page: int = 1, per_page: int = RECIPIENTS_PER_PAGE
+) -> Page:
+    """One page of the recipients (matching `search` in name or district, by tier and name),
+    each with the pieces it has received in all: the sums are computed for that page only."""
+    query = sa.select(Recipient).order_by(Recipient.tier, Recipient.name, Recipient.id)
+    if search.strip():
+        pattern = _like(search.strip())
+        query = query.where(
+            sa.or_(
+                Recipient.name.ilike(pattern, escape="\\"),
+                Recipient.district.ilike(pattern, escape="\\"),
+            )
+        )
+    found = paginate(query, page, per_page, scalars=True)
+    ids = [r.id for r in found.items]
+    received = (
+        dict(
+            db.session.execute(
+                sa.select(LedgerEntry.recipient_id, sa.func.sum(LedgerEntry.quantity))
+                .where(LedgerEntry.to_bucket == Bucket.ISSUED, LedgerEntry.recipient_id.in_(ids))
+                .group_by(LedgerEntry.recipient_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    found.items = [(r, int(received.get(r.id) or 0)) for r in found.items]
+    return found
 
 
 # The entry list ------------------------------------------------------------------------------

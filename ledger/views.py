@@ -18,6 +18,7 @@ from core.request_args import date_arg, int_arg, page_arg
 from core.transaction import run_service
 from core.waiting import Waiting
 from extensions import db
+from recipients import services as register
 from recipients.models import Recipient
 
 from . import queries, services
@@ -160,8 +161,10 @@ def _render_lot(lot: Lot, status: int = 200, **forms):
         stocked = [b for b in WRITE_OFF_BUCKETS if balances[b] > 0]
         write_off_form.bucket.data = (stocked[0] if stocked else Bucket.AVAILABLE).value
     write_off_form.quantity.description = lot.grade.unit
-    entries = queries.lot_entries(lot.id)
-    receipt = next((e for e in entries if e.kind is EntryKind.RECEIPT), None)
+    search = request.args.get("q", "").strip()[:100]
+    district = request.args.get("district", "")[:100]
+    recall, recall_totals = queries.lot_receipts(lot.id, search, district, page_arg())
+    history = queries.lot_entries_page(lot.id, int_arg("hpage") or 1)
     return (
         render_template(
             "ledger/lot.html",
@@ -169,9 +172,15 @@ def _render_lot(lot: Lot, status: int = 200, **forms):
             today=local_today(),
             balances=balances,
             buckets=list(Bucket),
-            entries=entries,
-            receipt=receipt,
-            recipients=queries.lot_recipients(lot.id),
+            entries=history.items,
+            history=history,
+            receipt=queries.lot_receipt(lot.id),
+            recall=recall,
+            recipients=recall.items,
+            recall_totals=recall_totals,
+            search=search,
+            district=district,
+            districts=register.districts(),
             hold_form=forms.get("hold_form") or HoldForm(formdata=None, prefix="hold"),
             unhold_form=forms.get("unhold_form") or UnholdForm(formdata=None, prefix="unhold"),
             write_off_form=write_off_form,
@@ -263,11 +272,13 @@ def reverse(seq: int):
 def trace():
     search = request.args.get("q", "").strip()[:100]
     lots = queries.find_lots(search) if search else []
+    page = queries.recipients_received_page(search, page_arg())
     return render_template(
         "ledger/trace.html",
         search=search,
         lots=lots,
-        recipients=queries.recipients_received(search),
+        page=page,
+        recipients=page.items,
         today=local_today(),
     )
 
@@ -277,13 +288,15 @@ def trace():
 def recipient(recipient_id: int):
     unit = db.get_or_404(Recipient, recipient_id)
     lots = queries.recipient_lots(unit.id)
+    page = queries.recipient_entries_page(unit.id, page_arg())
     return render_template(
         "ledger/recipient.html",
         recipient=unit,
         lots=lots,
         held=queries.held_lot_ids(r.lot.id for r in lots),
         today=local_today(),
-        entries=queries.recipient_entries(unit.id),
+        page=page,
+        entries=page.items,
     )
 
 

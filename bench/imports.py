@@ -3,7 +3,6 @@
     .venv/bin/python bench/imports.py                     # a temporary SQLite database
     .venv/bin/python bench/imports.py --rows 20000        # smaller
     .venv/bin/python bench/imports.py --profile           # where the time of each import goes
-    .venv/bin/python bench/imports.py --fast-xlsx         # XLSX read by core/xlsx.py
     DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench \\
         .venv/bin/python bench/imports.py --reset          # PostgreSQL (wipes that database)
 
@@ -14,15 +13,11 @@ and the round as big as they get, nothing written). Prints seconds (wall clock, 
 process's CPU time: about the wall clock of an idle machine when others share this one), SQL
 statements and the process's peak memory (ru_maxrss, which only ever grows); nothing here
 passes or fails.
-
-`--fast-xlsx` makes `core.spreadsheets.read_table` read XLSX with `core.xlsx.sheet_rows` instead
-of openpyxl for the run (what it does once core/spreadsheets.py calls it).
 """
 
 import argparse
 import cProfile
 import csv
-import inspect
 import io
 import os
 import pstats
@@ -113,21 +108,6 @@ def request_rows(units: list[list]) -> list[list]:
     return rows
 
 
-def use_fast_xlsx() -> None:
-    """Read XLSX in read_table with core/xlsx.py (the change proposed for core/spreadsheets)."""
-    import zipfile
-
-    from core import spreadsheets
-    from core.xlsx import sheet_rows
-
-    def fast_rows(data: bytes, max_rows: int | None = None):
-        spreadsheets._check_unpacked_size(data, max_rows)
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            yield from sheet_rows(archive)
-
-    spreadsheets._xlsx_rows = fast_rows
-
-
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
 
@@ -184,11 +164,7 @@ def run(n: int, url: str, instance: str, profile: bool = False, out=print) -> di
                 catalog.create_grade(code, standard, zh, en)
         user = accounts.create_user("bench", "Bench", "bench-password-1", [Role.ALLOCATOR])
         db.session.commit()
-        from core import spreadsheets
-
-        source = inspect.getsource(spreadsheets._xlsx_rows)
-        reader = "core/xlsx" if "sheet_rows" in source else "openpyxl"
-        out(f"{db.engine.dialect.name}, {n:,} rows a file, XLSX read by {reader}")
+        out(f"{db.engine.dialect.name}, {n:,} rows a file")
         for fmt in ("xlsx", "csv"):
             units = recipient_rows(n, prefix=f"{fmt.upper()}韶关市")
             requests = request_rows(units)
@@ -242,12 +218,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument("--fast-xlsx", action="store_true", help="read XLSX with core/xlsx.py")
     parser.add_argument("--reset", action="store_true", help="wipe DATABASE_URL first")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
-    if args.fast_xlsx:
-        use_fast_xlsx()
     with tempfile.TemporaryDirectory() as folder:
         if not url:
             url = "sqlite:///" + os.path.join(folder, "bench.db")

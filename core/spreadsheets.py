@@ -5,9 +5,9 @@ file is accepted or refused the same way everywhere: XLSX (first sheet, cell val
 formulas) or CSV in UTF-8 (with or without BOM) or GB18030, which is what Chinese Excel writes
 for "CSV". Checking the columns and values is the importer's own business.
 
-Files are read as a stream and reading stops at the importer's row limit: a small file that
-unpacks into a million rows is refused after the first few thousand, not read whole first; an
-XLSX that unpacks to far more than its rows could need is refused before it is opened.
+CSV is read as a stream and reading stops at the importer's row limit. An XLSX that unpacks to
+far more than its rows could need is refused before it is opened; one within that bound is
+parsed by calamine (fast enough for 100,000 rows in a second or two) and refused at the limit.
 """
 
 import contextlib
@@ -96,14 +96,13 @@ def unpacked_limit(max_rows: int | None) -> int:
 def _check_unpacked_size(data: bytes, max_rows: int | None) -> None:
     """Refuse a workbook whose parts unpack to more than the rows allowed could need.
 
-    openpyxl parses the whole sheet when opening it if the sheet does not say its size (a
-    `<dimension>`: Excel, WPS and LibreOffice always write one), and the shared strings always;
-    the sizes the archive declares bound that work (zipfile reads no more than them)."""
+    The sheet and its shared strings are parsed whole; the sizes the archive declares bound
+    that work."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(item.file_size for item in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
-        return  # openpyxl says it is damaged
+        return  # the reader says it is damaged
     if unpacked > unpacked_limit(max_rows):
         raise ServiceError(
             _l(
@@ -114,29 +113,28 @@ def _check_unpacked_size(data: bytes, max_rows: int | None) -> None:
         )
 
 
-def _xlsx_rows(data: bytes, max_rows: int | None = None) -> Iterator[tuple]:
-    from openpyxl import load_workbook
+def _cell(value):
+    """A cell as openpyxl gave it: None for an empty cell, whole numbers as int."""
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
 
-    unreadable = ServiceError(
-        _l("The file cannot be read as a spreadsheet: it is damaged or not XLSX/CSV.")
-    )
-    errors = (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, IndexError)
+
+def _xlsx_rows(data: bytes, max_rows: int | None = None) -> Iterator[tuple]:
+    """The first sheet's rows, from A1 (so row numbers are the sheet's), read by calamine
+    (python-calamine: Rust, several times faster than openpyxl on an import of 50,000 rows).
+    The sheet is parsed whole, so the unpacked-size check above is what bounds the work."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
     _check_unpacked_size(data, max_rows)
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (*errors, SyntaxError):  # SyntaxError: broken XML
-        raise unreadable from None
-    try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        while True:
-            try:
-                row = next(rows)
-            except StopIteration:
-                return
-            except (*errors, SyntaxError):  # SyntaxError: the sheet's XML is broken
-                raise unreadable from None
-            yield row
-    except IndexError:
-        raise unreadable from None
-    finally:
-        book.close()
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except (CalamineError, ValueError, TypeError, IndexError, OSError):
+        raise ServiceError(
+            _l("The file cannot be read as a spreadsheet: it is damaged or not XLSX/CSV.")
+        ) from None
+    for row in rows:
+        yield tuple(_cell(value) for value in row)

@@ -62,3 +62,8 @@ JOB_RESULT_TTL = 3600
 # abandoned by dead workers elsewhere (seconds).
 JOB_PROGRESS_INTERVAL = 0.5
 JOB_MAINTENANCE_INTERVAL = 60
+
+# Work from this size up runs as a background job with a progress page (below it, in the
+# request): an uploaded import file's bytes (256 KB: some 5,000 rows of CSV), a plan's requests.
+IMPORT_JOB_MIN_BYTES = 256 * 1024
+PLAN_JOB_MIN_REQUESTS = 5000

@@ -119,6 +119,18 @@ class ImportForm(FlaskForm):
     submit = SubmitField(_l("Import"))
 
 
+class RecipientImportForm(FlaskForm):
+    file = FileField(
+        _l("File"),
+        validators=[
+            FileRequired(message=_l("Choose a file.")),
+            FileAllowed(["xlsx", "csv"], _l("Upload an .xlsx or .csv file.")),
+        ],
+        description=_l("Use the template: one unit per row. Nothing is saved if a row is wrong."),
+    )
+    submit = SubmitField(_l("Import"))
+
+
 class PlanActionForm(FlaskForm):
     """A plan action button (run, submit, approve, issue, cancel)."""
 

@@ -575,3 +575,12 @@ INDEXES = (
     ),
     sa.Index("ix_allocation_requests_recipient_id", AllocationRequest.recipient_id),
 )
+
+
+def active_request_count(round_id: int) -> int:
+    """How many requests of a round are not withdrawn (counted in SQL)."""
+    return db.session.scalar(
+        sa.select(sa.func.count(AllocationRequest.id)).where(
+            AllocationRequest.round_id == round_id, AllocationRequest.withdrawn_at.is_(None)
+        )
+    )

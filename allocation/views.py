@@ -1,7 +1,17 @@
 """Recipients, rounds and requests, the policy, and plans: the allocator's and approver's pages."""
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -9,6 +19,7 @@ from flask_login import current_user
 from accounts.guards import roles_required, signed_in
 from accounts.models import Role
 from catalog.models import Grade
+from core import jobs
 from core.clock import local_today
 from core.i18n import is_english
 from core.nav import NavItem
@@ -17,6 +28,7 @@ from core.transaction import run_service
 from core.waiting import Waiting
 from extensions import db
 from ledger import services as ledger
+from recipients import importing as recipient_importing
 from recipients import services as register
 from recipients.models import TIER_LABELS, Recipient, RecipientCategory
 
@@ -29,6 +41,7 @@ from .forms import (
     PlanActionForm,
     PolicyForm,
     RecipientForm,
+    RecipientImportForm,
     RequestForm,
     ReturnForm,
     ReversalForm,
@@ -38,6 +51,10 @@ from .forms import (
 from .models import AllocationRequest, Plan, PlanStatus, Round, RoundStatus
 
 bp = Blueprint("allocation", __name__)
+
+jobs.register_kind("request_import", _l("Request import"))
+jobs.register_kind("recipient_import", _l("Recipient import"))
+jobs.register_kind("plan_run", _l("Plan computation"))
 
 NAV = [
     NavItem("allocation.recipients", _l("Recipients")),
@@ -80,6 +97,74 @@ def recipients():
         categories=list(RecipientCategory),
         districts=register.districts(),
         can_edit=current_user.has_role(ALLOCATOR),
+    )
+
+
+def _as_job(size: int, limit_key: str) -> bool:
+    """Whether work of this size runs as a background job (with a progress page) rather than
+    in the request: from the configured size up (small work is quicker answered at once)."""
+    return size >= current_app.config[limit_key]
+
+
+def _lang() -> str:
+    return str(get_locale() or "zh")
+
+
+@bp.route("/recipients/import", methods=["GET", "POST"])
+@roles_required(ALLOCATOR)
+def import_recipients():
+    form = RecipientImportForm()
+    problems, total, status = [], 0, 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        filename, data = upload.filename or "", upload.read()
+        if _as_job(len(data), "IMPORT_JOB_MIN_BYTES"):
+            job = jobs.submit(
+                "recipient_import",
+                "allocation.jobs.import_recipients",
+                filename,
+                data,
+                current_user.id,
+                _lang(),
+                user=current_user,
+            )
+            return jobs.redirect_to(job)
+        done = run_service(
+            lambda: recipient_importing.import_recipients(filename, data, current_user), form
+        )
+        if done:
+            flash(_("%(count)s recipients registered.", count=done.value.count), "success")
+            return redirect(url_for("allocation.recipients"))
+        problems = getattr(done.error, "errors", [])
+        total = getattr(done.error, "total", len(problems))
+        status = 400
+    elif form.is_submitted():
+        status = 400
+    return (
+        render_template(
+            "allocation/recipient_import.html",
+            form=form,
+            problems=problems,
+            total=total,
+            columns=recipient_importing.column_guide(),
+        ),
+        status,
+    )
+
+
+@bp.route("/recipients/template.<any(xlsx, csv):fmt>")
+@roles_required(ALLOCATOR)
+def recipient_template(fmt: str):
+    if fmt == "xlsx":
+        data = recipient_importing.template_xlsx()
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data = recipient_importing.template_csv()
+        mimetype = "text/csv; charset=utf-8"
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename=baogong-recipients.{fmt}"},
     )
 
 
@@ -328,11 +413,21 @@ def import_requests(round_id: int):
     errors = []
     if form.validate_on_submit():
         upload = form.file.data
+        filename, data = upload.filename or "", upload.read()
+        if _as_job(len(data), "IMPORT_JOB_MIN_BYTES"):
+            job = jobs.submit(
+                "request_import",
+                "allocation.jobs.import_requests",
+                found.id,
+                filename,
+                data,
+                current_user.id,
+                _lang(),
+                user=current_user,
+            )
+            return jobs.redirect_to(job)
         done = run_service(
-            lambda: importing.import_requests(
-                found, upload.filename or "", upload.read(), current_user
-            ),
-            form,
+            lambda: importing.import_requests(found, filename, data, current_user), form
         )
         errors = getattr(done.error, "errors", [])
         if done:
@@ -496,6 +591,15 @@ def plan(plan_id: int):
 def new_plan(round_id: int):
     found = db.get_or_404(Round, round_id)
     if PlanActionForm().validate_on_submit():
+        if _as_job(queries.active_request_count(found.id), "PLAN_JOB_MIN_REQUESTS"):
+            job = jobs.submit(
+                "plan_run",
+                "allocation.jobs.create_plan",
+                found.id,
+                current_user.id,
+                user=current_user,
+            )
+            return jobs.redirect_to(job)
         done = run_service(lambda: plans.create_plan(found, current_user))
         if not done:
             return redirect(url_for("allocation.round", round_id=found.id))
@@ -526,6 +630,13 @@ def _act(plan: Plan, action, success: str):
 @roles_required(ALLOCATOR)
 def run_plan(plan_id: int):
     found = _plan(plan_id)
+    if _as_job(queries.active_request_count(found.round_id), "PLAN_JOB_MIN_REQUESTS") and (
+        PlanActionForm().validate_on_submit()
+    ):
+        job = jobs.submit(
+            "plan_run", "allocation.jobs.run_plan", found.id, current_user.id, user=current_user
+        )
+        return jobs.redirect_to(job)
     return _act(
         found,
         lambda: plans.run_plan(found, current_user),

@@ -70,6 +70,8 @@ EXPECTED_ROLES = {
     "allocation.recipients": EVERYONE,
     "allocation.recipient": EVERYONE,
     "allocation.new_recipient": ALLOCATOR,
+    "allocation.import_recipients": ALLOCATOR,
+    "allocation.recipient_template": ALLOCATOR,
     "allocation.edit_recipient": ALLOCATOR,
     "allocation.change_tier": ALLOCATOR,
     "allocation.set_active": ALLOCATOR,

@@ -67,3 +67,5 @@ JOB_MAINTENANCE_INTERVAL = 60
 # request): an uploaded import file's bytes (256 KB: some 5,000 rows of CSV), a plan's requests.
 IMPORT_JOB_MIN_BYTES = 256 * 1024
 PLAN_JOB_MIN_REQUESTS = 5000
+# A plan PDF or recall report of this many lines is rendered by a job too.
+PDF_JOB_MIN_LINES = 2000

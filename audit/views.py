@@ -16,6 +16,7 @@ from accounts.guards import roles_required, signed_in
 from accounts.models import Role
 from allocation.models import Plan
 from catalog.models import Lot
+from core import jobs
 from core.clock import local_today
 from core.errors import ServiceError
 from core.i18n import is_english
@@ -27,8 +28,12 @@ from ledger.verify import verify as verify_ledger
 
 from . import documents, reports, verification
 from .forms import VerifyUploadForm
+from .jobs import lot_issues, plan_lines
 from .models import PlanDocument  # noqa: F401  (the models are known to the migrations)
 from .render import RenderError, warm
+
+jobs.register_kind("plan_pdf", _l("Plan PDF"))
+jobs.register_kind("recall_pdf", _l("Recall report PDF"))
 
 bp = Blueprint("audit", __name__)
 
@@ -111,6 +116,12 @@ def plan_pdf(plan_id: int):
     # The stored file first, found by a few narrow queries; the record is built (and the PDF
     # rendered) only when the plan has nothing stored as it is now.
     document = documents.stored_plan_document(plan, _language())
+    if document is None and _as_job(plan_lines(plan.id)):
+        job = jobs.submit(
+            "plan_pdf", "audit.jobs.plan_pdf", plan.id, _language(), current_user.id,
+            user=current_user,
+        )  # fmt: skip
+        return jobs.redirect_to(job)
     if document is None:
         document = documents.plan_document(plan, _language(), current_user.id)
     documents.record_download(document, current_user.id)
@@ -189,9 +200,21 @@ def daily():
     )
 
 
+def _as_job(lines: int) -> bool:
+    """A PDF of this many lines is rendered by a background job (minutes at province scale),
+    the person waiting on its progress page; a short one in the request."""
+    return lines >= current_app.config["PDF_JOB_MIN_LINES"]
+
+
 def _report_pdf(kind: str, subject) -> Response:
     """The stored report PDF (rendered when the page it prints is new), download recorded."""
     document = documents.stored_report_document(kind, subject, _language())
+    if document is None and kind == "recall" and _as_job(lot_issues(subject.id)):
+        job = jobs.submit(
+            "recall_pdf", "audit.jobs.recall_pdf", subject.id, _language(), current_user.id,
+            user=current_user,
+        )  # fmt: skip
+        return jobs.redirect_to(job)
     if document is None:
         document = documents.report_document(kind, subject, _language(), current_user.id)
     documents.record_report_download(document, current_user.id)

@@ -6,10 +6,12 @@ the answer depend only on the model, which is built from sorted data, so the sam
 always gives the same output.  A solve that stops at its work limit before proving
 optimality keeps its best solution and clears ``owner.optimal`` (a tie-break does not).
 
-With quantities in the millions CP-SAT proves an optimum at once from its LP bound but is
-slow to find it, so such a model first gets a hint: the LP relaxation is solved (GLOP or HiGHS) and
-the model solved again with every big variable held within a few units of the LP point;
-that solution seeds the full model, which alone decides.
+With quantities in the millions CP-SAT is slow to find an optimum (its own LP gives up on
+such numbers), so such a model first gets a hint: the LP relaxation is solved (GLOP or HiGHS)
+and the model solved again with its variables held within a few units of the LP point (all
+of them first, then wider and only the big ones), in offsets: small numbers.  That solution
+seeds the full model, which alone decides; when an exact bound from the LP's duals proves
+it optimal, the full model only checks it.
 """
 
 from __future__ import annotations
@@ -23,13 +25,21 @@ from ortools.sat.python import cp_model
 from .contract import AllocationError
 
 # Deterministic work units (roughly seconds) per solve and per allocation; only unusually
-# hard whole-box instances come near them.  The wall-clock limit is a safety net for a slow
-# machine.  ``owner.work_left`` carries what is left of the allocation's budget.
+# hard whole-box instances come near them.  ``owner.work_left`` carries what is left of the
+# allocation's budget.  Only these limits decide an answer, so it does not depend on the
+# machine; the wall-clock limit is a safety net far above what any budget should take.
 WORK_LIMIT = 4.0
 WORK_BUDGET = 12.0
 WORK_FLOOR = 0.5  # even with the budget spent, a solve may check its hint and improve a bit
 TIE_BREAK_WORK = 0.2
-SECONDS_LIMIT = 30.0
+WINDOW_WORK = 0.5  # per neighbourhood of the LP point (see ``Stages._hint_near``)
+# The neighbourhoods tried, in order: (half-width, narrow the variables whose domain is wider
+# than this).  The first two narrow every variable (an equality over box counts of several
+# sizes with their full ranges can take CP-SAT minutes); the last leaves free the variables
+# of at most a million values (a count of loose pieces that absorbs the remainders).
+BIG = 10**6  # a variable whose domain is wider than this is "big"
+WINDOWS = ((4, 8), (64, 128), (1024, BIG))
+SECONDS_LIMIT = 300.0
 
 
 class Stages:
@@ -94,21 +104,27 @@ class Stages:
     def _hint_near(self, relaxation: Relaxation) -> int | None:
         """Seed the model with the best solution near the LP point; return its objective.
 
-        The neighbourhood (a few units either way of every big variable, then wider until
-        the exact bound proves the answer) is solved as its own model in *offsets* from the
-        rounded LP point, so it holds only small numbers.  The full model still decides:
-        this only speeds it.
+        The neighbourhood (variables within a few units either way of the rounded LP point,
+        then wider until the exact bound proves the answer: ``WINDOWS``) is solved as its
+        own model in *offsets* from that point, so it holds only small numbers.  A complete
+        hint the model already has (the previous objective's optimum) is kept unless a
+        window beats it.  The full model still decides: this only speeds it.
         """
         proto = self.model.proto
         objective = proto.objective
         bound = relaxation.bound()
-        best = None
-        for width in (4, 64, 1024):
+        best = _hinted_objective(proto)
+        if best is not None and best <= bound:
+            return best
+        spans = [_span(variable.domain) for variable in proto.variables]
+        for width, wide in WINDOWS:
+            if all(span <= wide for span in spans):
+                break  # the window would be the whole model: nothing easier to solve
             window = cp_model.CpModel()
             base, offsets = [], []
-            for variable, value in zip(proto.variables, relaxation.point, strict=True):
+            for variable, value, span in zip(proto.variables, relaxation.point, spans, strict=True):
                 low, high = _ends(variable.domain)
-                if high - low > BIG:
+                if span > wide:
                     centre = min(max(round(value), low), high)
                     lo, hi = max(low - centre, -width), min(high - centre, width)
                 else:
@@ -129,7 +145,7 @@ class Stages:
             window.minimize(
                 sum(c * offsets[i] for i, c in zip(objective.vars, objective.coeffs, strict=True))
             )
-            solver = self._solver()
+            solver = self._solver(WINDOW_WORK)
             status = solver.solve(window)
             self._spent(solver)
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -147,13 +163,14 @@ class Stages:
                 break
         return best
 
-    def _solver(self) -> cp_model.CpSolver:
+    def _solver(self, work: float | None = None) -> cp_model.CpSolver:
         solver = cp_model.CpSolver()
         parameters = solver.parameters
         parameters.num_workers = 1
         parameters.random_seed = 0
         left = getattr(self.owner, "work_left", WORK_BUDGET)
-        parameters.max_deterministic_time = max(WORK_FLOOR, min(self.work, left))
+        limit = self.work if work is None else min(work, self.work)
+        parameters.max_deterministic_time = max(WORK_FLOOR, min(limit, left))
         parameters.max_time_in_seconds = SECONDS_LIMIT
         return solver
 
@@ -222,9 +239,6 @@ def _out_of_work() -> None:
         "the whole-box allocation found no answer within its work limit; allocate in pieces",
         "按整箱分配未能在计算限额内得出结果，请按件分配",
     )
-
-
-BIG = 10**6  # a variable whose domain is wider than this is "big"
 
 
 class Relaxation:
@@ -320,6 +334,28 @@ def _ends(domain) -> tuple[int, int]:
     """First and last value of a proto domain (a flat list of interval ends)."""
     values = list(domain)
     return values[0], values[-1]
+
+
+def _hinted_objective(proto) -> int | None:
+    """The objective of the model's hint when it sets every variable and is feasible."""
+    hint = dict(zip(proto.solution_hint.vars, proto.solution_hint.values, strict=True))
+    if len(hint) != len(proto.variables):
+        return None
+    for i, variable in enumerate(proto.variables):
+        if not _within(variable.domain, hint[i]):
+            return None
+    for constraint in proto.constraints:
+        linear = constraint.linear
+        value = sum(c * hint[i] for i, c in zip(linear.vars, linear.coeffs, strict=True))
+        if not _within(linear.domain, value):
+            return None
+    objective = proto.objective
+    return sum(c * hint[i] for i, c in zip(objective.vars, objective.coeffs, strict=True))
+
+
+def _within(domain, value: int) -> bool:
+    ends = list(domain)
+    return any(ends[k] <= value <= ends[k + 1] for k in range(0, len(ends), 2))
 
 
 def _span(domain) -> int:

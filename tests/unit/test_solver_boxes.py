@@ -190,6 +190,25 @@ def test_boxes_of_a_million_pieces_make_an_exact_minimum():
     assert got(result)["S"] == 8_000_004 and result.stats.optimal
 
 
+def test_millions_of_pieces_in_five_box_sizes_are_made_exactly_and_quickly():
+    # The LP neighbourhood used to narrow only variables wider than a million, so the box
+    # counts kept their full range and each window hit the 30 s wall-clock limit: 126 s,
+    # not proven optimal, and one piece short though 2,600,017 = 2,600 x 1000 + 10 + 7.
+    lots = [
+        Lot("L0", "a", 3200204, None, 50),
+        Lot("L1", "a", 3800267, None, 12),
+        Lot("L2", "a", 1700854, None, 10),
+        Lot("L3", "a", 100582, None, 7),
+        Lot("L4", "a", 3400466, None, 1000),
+    ]
+    for stock in (lots, lots[1:]):
+        began = time.perf_counter()
+        result = allocate(stock, [Request("R0", "u", 1, "a", 2600017)], BOXES)
+        assert time.perf_counter() - began < 2.0
+        assert got(result) == {"R0": 2600017} and whole(result, stock)
+        assert result.stats.optimal
+
+
 @given(st.lists(st.integers(1, 30), min_size=1, max_size=3), st.integers(0, 400))
 @settings(max_examples=200, deadline=None)
 def test_sums_of_box_sizes_agree_with_brute_force(sizes, amount):

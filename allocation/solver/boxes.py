@@ -225,13 +225,13 @@ class BoxSolver:
             "库存整箱无论如何组合都凑不出；请把保底数量调整为整箱，或按件分配",
         )
 
-    def _class_minimums_fit(self, last_tier: int | None) -> bool:
-        """Class-level relaxation: can every class (up to ``last_tier``) get its minimums?"""
+    def _class_minimums_fit(self) -> bool:
+        """Class-level relaxation: can every class get its minimums?"""
         s = self.s
         st = Stages(s)
         per_type: list[list] = [[] for _ in self.types]
         for c in s.classes:
-            if c.min_total and (last_tier is None or c.tier <= last_tier):
+            if c.min_total:
                 upper = sum(self.hi[r] for r in c.members)
                 total = self._class_total(st, c, upper, per_type)
                 st.add(total >= c.min_total)
@@ -245,12 +245,11 @@ class BoxSolver:
 
     def _check_class_minimums(self) -> None:
         s = self.s
-        if not any(c.min_total for c in s.classes) or self._class_minimums_fit(None):
+        if not any(c.min_total for c in s.classes) or self._class_minimums_fit():
             return
-        for tier in s.tier_list:
-            if not self._class_minimums_fit(tier):
-                raise self._minimum_error(tier)
-        raise RuntimeError("allocation solver: minimums fit tier by tier but not together")
+        # The class-level check is a relaxation: a tier it passes may still fail request by
+        # request, so the tier to name comes from the exact check.
+        raise self._first_minimum_error()
 
     # -- shared model pieces ------------------------------------------------------------------
 

@@ -316,6 +316,26 @@ def test_an_impossible_minimum_names_the_tier():
         raise AssertionError("the minimums were accepted")
 
 
+def test_an_impossible_minimum_names_the_first_tier_that_breaks_it():
+    # Tier 1's minimums of 4 and 4 cannot be made (one box of 4, the other box holds 8), but
+    # its class "a" can take 8 pieces, so the class-level check passed tier 1 and blamed 2.
+    lots = [Lot("A8", "a", 8, None, 8), Lot("A4", "a", 4, None, 4), Lot("B3", "b", 3, None, 3)]
+    requests = [
+        Request("R1", "u", 1, "a", 4, 4),
+        Request("R2", "u", 1, "a", 4, 4),
+        Request("R3", "u", 2, "b", 6, 5),
+    ]
+    policy = Policy(whole_boxes=True, substitutes={"b": ["b", "a"]})
+    try:
+        allocate(lots, requests, policy)
+    except AllocationError as error:
+        assert str(error).startswith(
+            "whole boxes cannot meet the guaranteed minimums of tier 1 (requests R1, R2)"
+        )
+    else:
+        raise AssertionError("the minimums were accepted")
+
+
 # -- exactness against a reference -------------------------------------------------------------
 
 

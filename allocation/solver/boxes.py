@@ -43,7 +43,7 @@ from .checks import SHOWN_PROBLEMS
 from .contract import AllocationError
 from .cp import Stages
 from .leximin import ReqClass, WaterFilling
-from .packing import Sums, count_ranges, share_sizes
+from .packing import Sums, count_ranges, share_sizes, sums_of
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -130,16 +130,10 @@ class BoxSolver:
                 self.grade_types[g].append(len(self.types))
                 self.types.append(BoxType(g, size, boxes, by_size[size]))
         self.class_types = [[t for g in c.grades for t in self.grade_types[g]] for c in s.classes]
-        sums_by_sizes: dict[tuple[int, ...], Sums] = {}
         self.sums: list[Sums | None] = []
         for c in s.classes:
             sizes = tuple(sorted({self.types[t].size for t in self.class_types[c.index]}))
-            if not sizes:
-                self.sums.append(None)
-                continue
-            if sizes not in sums_by_sizes:
-                sums_by_sizes[sizes] = Sums(sizes)
-            self.sums.append(sums_by_sizes[sizes])
+            self.sums.append(sums_of(sizes) if sizes else None)
         self.lo = [0] * self.n  # smallest amount >= minimum that boxes can make
         self.hi = [0] * self.n  # largest amount <= quantity that boxes can make
         self.shares: list[Fraction] = [Fraction(0)] * self.n

@@ -6,6 +6,7 @@ smallest box, and sharing out works size by size over the targets.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 from array import array
@@ -197,7 +198,7 @@ def _split(
     # plentiful for the exact step.
     first = min(sizes, key=lambda size: (available[size], -size))
     others = [size for size in sizes if size != first]
-    rest = Sums(others)
+    rest = sums_of(tuple(others))
     wanted = available[first]
     total = sum(targets)
     period = rest.gcd // math.gcd(first, rest.gcd)
@@ -244,12 +245,14 @@ def _split(
 def count_ranges(targets: list[int], sizes: list[int]) -> dict[int, tuple[int, int]] | None:
     """Size -> (sum of the fewest, sum of the most) boxes of it each target can be made with.
 
-    None when some target cannot be made from these sizes at all.
+    The counts are searched a little way from each end; where that search runs out the
+    bound is left at its weakest (none, or all of the target in this size): these are only
+    necessary conditions.  None when some target cannot be made from these sizes at all.
     """
     ranges: dict[int, tuple[int, int]] = {}
     for size in sizes:
-        others = [x for x in sizes if x != size]
-        rest = Sums(others) if others else None
+        others = tuple(x for x in sizes if x != size)
+        rest = sums_of(others) if others else None
         period = rest.gcd // math.gcd(size, rest.gcd) if rest else 1
         reach = 2 * period + 64
         fewest = most = 0
@@ -257,20 +260,16 @@ def count_ranges(targets: list[int], sizes: list[int]) -> dict[int, tuple[int, i
         for t in targets:
             found = cache.get(t)
             if found is None:
+                top = t // size
                 if rest is None:
                     if t % size:
                         return None
-                    found = (t // size, t // size)
+                    found = (top, top)
                 else:
                     low = next(
-                        (
-                            a
-                            for a in range(min(reach, t // size + 1))
-                            if rest.contains(t - a * size)
-                        ),
+                        (a for a in range(min(reach, top + 1)) if rest.contains(t - a * size)),
                         None,
                     )
-                    top = t // size
                     high = next(
                         (
                             a
@@ -279,11 +278,17 @@ def count_ranges(targets: list[int], sizes: list[int]) -> dict[int, tuple[int, i
                         ),
                         None,
                     )
-                    if low is None or high is None:
-                        return None
-                    found = (low, high)
+                    if low is None and high is None and top < reach:
+                        return None  # every count was tried
+                    found = (0 if low is None else low, top if high is None else high)
                 cache[t] = found
             fewest += found[0]
             most += found[1]
         ranges[size] = (fewest, most)
     return ranges
+
+
+@functools.lru_cache(maxsize=64)
+def sums_of(sizes: tuple[int, ...]) -> Sums:
+    """The :class:`Sums` of ``sizes`` (sorted), built once."""
+    return Sums(sizes)

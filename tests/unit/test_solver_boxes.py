@@ -21,7 +21,7 @@ from ortools.math_opt.python import mathopt
 
 from allocation.solver import AllocationError, Lot, Policy, Request, allocate
 from allocation.solver.boxes import BoxSolver
-from allocation.solver.packing import Sums
+from allocation.solver.packing import Sums, count_ranges
 
 BOXES = Policy(whole_boxes=True)
 EXAMPLES = int(os.environ.get("BAOGONG_SOLVER_EXAMPLES", "0"))
@@ -245,6 +245,18 @@ def test_very_long_substitution_lists_are_still_minimal():
     result = allocate(lots, requests, policy)
     assert result.requests["X"].by_grade == {**{g: 1 for g in grades[:-1]}, grades[-1]: 6}
     assert got(result) == {"X": 30, "Y": 10**8}
+
+
+def test_a_count_range_the_search_does_not_reach_is_no_reason_to_fall_back():
+    # 500 = 500 boxes of 1, but the fewest boxes of 1 (with boxes of 1,000 and 1,001 making
+    # the rest) was searched only up to 66: that read as "cannot be made" and sent the tier
+    # to the slow model request by request.
+    lots = [Lot("S", "a", 600, None, 1), Lot("M", "a", 2000, None, 1000)]
+    lots.append(Lot("L", "a", 2002, None, 1001))
+    result = allocate(lots, [Request("R", "u", 1, "a", 500)], BOXES)
+    assert got(result) == {"R": 500} and "boxes by request" not in result.stats.phases
+    assert count_ranges([500], [1, 1000, 1001]) == {1: (0, 500), 1000: (0, 0), 1001: (0, 0)}
+    assert count_ranges([7], [2, 4]) is None  # every count was tried
 
 
 # -- explanations -------------------------------------------------------------------------------

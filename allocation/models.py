@@ -66,6 +66,9 @@ class AllocationRequest(db.Model):
     __table_args__ = (
         sa.CheckConstraint("quantity >= 1", name="quantity_positive"),
         sa.CheckConstraint("minimum >= 0 AND minimum <= quantity", name="minimum_in_range"),
+        # A round's requests paged by recipient; a recipient's requests across rounds.
+        sa.Index("ix_allocation_requests_round_id_recipient_id", "round_id", "recipient_id"),
+        sa.Index("ix_allocation_requests_recipient_id", "recipient_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

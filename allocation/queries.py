@@ -561,22 +561,6 @@ def count_issue_entries(plan: Plan, run: PlanRun) -> int:
     return found.issue_entries[status]
 
 
-# Indexes the pages' queries need (migration 7a1e4c9b2f63). They are declared here, beside the
-# queries, until they move into the models' __table_args__ (recipients.models, .models).
-INDEXES = (
-    sa.Index("ix_recipients_tier_name", Recipient.tier, Recipient.name),
-    sa.Index(
-        "ix_recipients_tier_category_name", Recipient.tier, Recipient.category, Recipient.name
-    ),
-    sa.Index(
-        "ix_allocation_requests_round_id_recipient_id",
-        AllocationRequest.round_id,
-        AllocationRequest.recipient_id,
-    ),
-    sa.Index("ix_allocation_requests_recipient_id", AllocationRequest.recipient_id),
-)
-
-
 def active_request_count(round_id: int) -> int:
     """How many requests of a round are not withdrawn (counted in SQL)."""
     return db.session.scalar(

@@ -95,6 +95,9 @@ class Recipient(db.Model):
         sa.CheckConstraint(
             "headcount_or_beds IS NULL OR headcount_or_beds >= 0", name="headcount_not_negative"
         ),
+        # The register and the traces are paged in tier and name order, by category too.
+        sa.Index("ix_recipients_tier_name", "tier", "name"),
+        sa.Index("ix_recipients_tier_category_name", "tier", "category", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

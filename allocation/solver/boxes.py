@@ -710,7 +710,7 @@ class BoxSolver:
         s = self.s
         st = Stages(s)
         per_type: list[list] = [[] for _ in self.types]
-        amounts, reached = {}, {}
+        amounts, reached, below = {}, {}, []
         for r, req in enumerate(s.reqs):
             if req.tier < tier and self.target[r]:
                 self._request_amount(st, r, self.target[r], self.target[r], per_type, {})
@@ -722,6 +722,13 @@ class BoxSolver:
                 within = st.int_var(0, up)  # min(amount, ceil(share))
                 st.add(within <= amount)
                 amounts[r], reached[r] = amount, within
+                # Units of the box-size gcd below the base (as in ``_plan``).
+                sums = self.sums[s.cls[r]]
+                base = sums.floor(min(math.floor(self.shares[r]), self.hi[r]))
+                if base > self.lo[r]:
+                    units = st.int_var(0, (base - self.lo[r]) // sums.gcd)
+                    st.add(sums.gcd * units >= base - amount)
+                    below.append(units)
         self._stock_limits(st, per_type)
         if not amounts:
             if not st.feasible():
@@ -730,7 +737,10 @@ class BoxSolver:
         if st.optimise(sum(reached.values()), maximize=True) is None:
             raise self._first_minimum_error()
         st.optimise(sum(amounts.values()), maximize=True)
-        # Remaining ties: shortfall borne by the smallest remainders (then later ids) first.
+        # Ties as by class: as few units below the bases as possible, then the shortfall
+        # borne by the smallest remainders (then later ids) first.
+        if below:
+            st.optimise(sum(below), maximize=False, tie_break=True)
         order = sorted(amounts, key=lambda r: (-(self.shares[r] - math.floor(self.shares[r])), r))
         weight = {r: len(order) - i for i, r in enumerate(order)}
         st.optimise(sum(weight[r] * v for r, v in reached.items()), maximize=True, tie_break=True)

@@ -259,6 +259,27 @@ def test_a_count_range_the_search_does_not_reach_is_no_reason_to_fall_back():
     assert count_ranges([7], [2, 4]) is None  # every count was tried
 
 
+def test_the_fallback_by_request_breaks_ties_as_the_path_by_class_does():
+    # Shortfall and total tie between R2 = 43, R3 = 22 and R2 = 42, R3 = 23; the tie-break
+    # is no one below its rounded-down share (43.14 and 22.34), which the model by request
+    # did not know.
+    lots = [Lot("L0", "a", 37, None, 5), Lot("L1", "a", 23, None, 12)]
+    lots.append(Lot("L2", "a", 93, None, 3))
+    requests = [
+        Request("R0", "u", 3, "a", 46, 20),
+        Request("R1", "u", 1, "a", 7, 1),
+        Request("R2", "u", 3, "a", 56),
+        Request("R3", "u", 3, "a", 29),
+        Request("R4", "u", 2, "a", 30),
+        Request("R5", "u", 3, "a", 4),
+    ]
+    expected = {"R1": 6, "R4": 30, "R0": 36, "R2": 43, "R3": 22, "R5": 3}
+    assert got(allocate(lots, requests, BOXES)) == expected
+    with mock.patch.object(BoxSolver, "_by_class", lambda self: False):
+        result = allocate(lots, requests, BOXES)
+    assert "boxes by request" in result.stats.phases and got(result) == expected
+
+
 # -- explanations -------------------------------------------------------------------------------
 
 
@@ -670,3 +691,10 @@ def test_whole_boxes_are_exactly_the_best(instance):
 def test_the_exact_fallback_by_request_gives_the_same_guarantees(instance):
     with mock.patch.object(BoxSolver, "_by_class", lambda self: False):
         _exact(instance)
+    # ... and the same amounts as the path by class (the same objectives and tie-breaks).
+    try:
+        by_class = got(allocate(*instance))
+    except AllocationError:
+        return
+    with mock.patch.object(BoxSolver, "_by_class", lambda self: False):
+        assert got(allocate(*instance)) == by_class

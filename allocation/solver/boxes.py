@@ -343,9 +343,9 @@ class BoxSolver:
             members.sort()
             plan.steps[width] = [r for _, _, r in members]
             plan.step_gains[width] = [-k[0] for k in members]
-        rank = set(plan.odd)
+        odd_set = set(plan.odd)
         # The regular members' shortfall, convex in K (the odd ones' is added separately).
-        value = sum(ceil[r] - base[r] for r in base if r not in rank)
+        value = sum(ceil[r] - base[r] for r in base if r not in odd_set)
         plan.lines = [(-g, value)] + _lines(plan.gains, value)
         return plan
 
@@ -603,11 +603,8 @@ class BoxSolver:
                 st.add(sum(by_size[size]) <= most)
             pool.append(variables)
         self._stock_limits(st, per_type)
-        ranks = sorted(ranked)
-        for k in range(len(ranks) - 1):
-            within = [term for rank in ranks[: k + 1] for term in ranked[rank]]
-            if st.optimise(sum(within), maximize=True) is None:
-                raise Fallback
+        if not _fewest_substitutes(st, ranked):
+            raise Fallback
         # Among those, as many (so as small) boxes as possible: the easiest to share out.
         everything = [v for variables in pool for v in variables.values()]
         everything += [v for mine in members_x.values() for v in mine.values()]
@@ -770,12 +767,7 @@ class BoxSolver:
             elig = s.elig[r]
             rank = elig.ranks[elig.avail.index(self.types[t].grade)]
             ranked.setdefault(rank, []).append(self.types[t].size * var)
-        ranks = sorted(ranked)
-        for k in range(len(ranks) - 1):
-            within = [term for rank in ranks[: k + 1] for term in ranked[rank]]
-            if st.optimise(sum(within), maximize=True) is None:
-                return False
-        if len(ranks) <= 1 and not st.feasible():
+        if not _fewest_substitutes(st, ranked) or (len(ranked) <= 1 and not st.feasible()):
             return False
         self.count = [{} for _ in range(self.n)]
         for (r, t), var in x.items():
@@ -805,6 +797,17 @@ class BoxSolver:
                         k -= take
                     if not room[lot]:
                         position[t] += 1
+
+
+def _fewest_substitutes(st: Stages, ranked: dict[int, list]) -> bool:
+    """Most pieces of rank 0, then of ranks 0 and 1, ... (``ranked``: rank -> pieces terms);
+    False if the model is infeasible.  The last rank needs no objective: all is fixed."""
+    ranks = sorted(ranked)
+    for k in range(len(ranks) - 1):
+        within = [term for rank in ranks[: k + 1] for term in ranked[rank]]
+        if st.optimise(sum(within), maximize=True) is None:
+            return False
+    return True
 
 
 def _lines(gains: list[int], value: int) -> list[tuple[int, int]]:

@@ -57,12 +57,6 @@ class Stages:
         self.vars.append(var)
         return var
 
-    def domain_var(self, intervals: list[list[int]]) -> cp_model.IntVar:
-        """A variable whose values are the union of the closed ``intervals``."""
-        var = self.model.new_int_var_from_domain(cp_model.Domain.from_intervals(intervals), "")
-        self.vars.append(var)
-        return var
-
     def add(self, constraint) -> None:
         if isinstance(constraint, bool):  # a comparison with no variable left in it
             if not constraint:

@@ -41,7 +41,7 @@ from .models import (
     Round,
     RoundStatus,
 )
-from .services import _user_id, active_requests, current_policy, policy_settings
+from .services import _user_id, current_policy, policy_settings
 
 S = PlanStatus
 
@@ -159,6 +159,25 @@ def _fraction(value: Fraction | None) -> str | None:
     return None if value is None else f"{value.numerator}/{value.denominator}"
 
 
+def _solver_requests(round_id: int) -> list:
+    """The round's active requests as plain rows (what the solver needs, in the order of
+    `services.active_requests`): tens of thousands of them at province scale."""
+    return db.session.execute(
+        sa.select(
+            AllocationRequest.id,
+            AllocationRequest.recipient_id,
+            Recipient.tier,
+            Grade.code.label("grade"),
+            AllocationRequest.quantity,
+            AllocationRequest.minimum,
+        )
+        .join(Recipient, AllocationRequest.recipient_id == Recipient.id)
+        .join(Grade, AllocationRequest.grade_id == Grade.id)
+        .where(AllocationRequest.round_id == round_id, AllocationRequest.withdrawn_at.is_(None))
+        .order_by(Recipient.tier, Recipient.name, AllocationRequest.id)
+    ).all()
+
+
 def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) -> PlanRun:
     """Compute a new version of a draft plan from the lots available now and the round's
     requests, under the policy in force. An approved plan goes back to draft first."""
@@ -167,7 +186,7 @@ def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) 
         transition(plan, S.DRAFT, actor, "re-run: the stock changed after approval")
     if plan.status not in EDITABLE:
         raise ServiceError(_l("Only a draft or returned plan can be re-run."))
-    requests = active_requests(plan.round_id)
+    requests = _solver_requests(plan.round_id)
     if not requests:
         raise ServiceError(_l("The round has no requests yet: add or import them first."))
     settings = policy_settings()
@@ -183,8 +202,8 @@ def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) 
                 solver.Request(
                     str(r.id),
                     str(r.recipient_id),
-                    r.recipient.tier,
-                    r.grade.code,
+                    r.tier,
+                    r.grade,
                     r.quantity,
                     r.minimum,
                 )
@@ -257,17 +276,21 @@ def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) 
     db.session.add(run)
     db.session.flush()
     recipient_of = {r.id: r.recipient_id for r in requests}
-    db.session.add_all(
-        PlanLine(
-            run_id=run.id,
-            request_id=int(line.request_id),
-            recipient_id=recipient_of[int(line.request_id)],
-            lot_id=int(line.lot_id),
-            quantity=line.quantity,
-        )
+    # Tens of thousands of lines at province scale: one bulk INSERT, not an object each.
+    rows = [
+        {
+            "run_id": run.id,
+            "request_id": int(line.request_id),
+            "recipient_id": recipient_of[int(line.request_id)],
+            "lot_id": int(line.lot_id),
+            "quantity": line.quantity,
+        }
         for line in result.lines
         if line.quantity > 0
-    )
+    ]
+    if rows:
+        db.session.execute(sa.insert(PlanLine), rows)
+    db.session.expire(run, ["lines"])
     plan.last_run_by_id = _user_id(actor)
     plan.last_run_at = run.ran_at
     if plan.status is S.RETURNED:

@@ -418,7 +418,12 @@ def issue(plan: Plan, actor: User | int | None) -> list:
                 line.quantity,
                 ledger.Document(ledger.DOC_PLAN_LINE, line.id, plan.number),
             )
-            for line in run.lines
+            # Plain rows: a province's plan has tens of thousands of lines.
+            for line in db.session.execute(
+                sa.select(PlanLine.id, PlanLine.lot_id, PlanLine.recipient_id, PlanLine.quantity)
+                .where(PlanLine.run_id == run.id)
+                .order_by(PlanLine.id)
+            )
         ],
         actor,
         reason=plan.number,

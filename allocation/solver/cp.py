@@ -34,11 +34,11 @@ WORK_FLOOR = 0.5  # even with the budget spent, a solve may check its hint and i
 TIE_BREAK_WORK = 0.2
 WINDOW_WORK = 0.5  # per neighbourhood of the LP point (see ``Stages._hint_near``)
 # The neighbourhoods tried, in order: (half-width, narrow the variables whose domain is wider
-# than this).  The first two narrow every variable (an equality over box counts of several
-# sizes with their full ranges can take CP-SAT minutes); the last leaves free the variables
-# of at most a million values (a count of loose pieces that absorbs the remainders).
+# than this).  An equality over box counts of several sizes with their full ranges can take
+# CP-SAT minutes, so the first windows narrow every variable; a count of loose pieces that
+# absorbs the remainders is best left free, so the third narrows only the big ones.
 BIG = 10**6  # a variable whose domain is wider than this is "big"
-WINDOWS = ((4, 8), (64, 128), (1024, BIG))
+WINDOWS = ((4, 8), (64, 128), (1024, BIG), (1024, 2048))
 SECONDS_LIMIT = 300.0
 
 
@@ -140,6 +140,8 @@ class Stages:
                 sum(c * offsets[i] for i, c in zip(objective.vars, objective.coeffs, strict=True))
             )
             solver = self._solver(WINDOW_WORK)
+            # Symmetry detection takes wall-clock time that the work limit does not count.
+            solver.parameters.symmetry_level = 0
             status = solver.solve(window)
             self._spent(solver)
             if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import contains_eager, defer
 
 from catalog.models import Grade, Lot, Product
 from core.pages import Page
@@ -201,12 +201,19 @@ def round_requests(
         .join(Grade, AllocationRequest.grade_id == Grade.id)
         .where(*_active_requests(round_id), *conditions)
     )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+    total = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
+        if conditions
+        else count_active_requests(round_id)  # no joins to count when nothing is filtered
+    )
     query = (
         sa.select(AllocationRequest)
         .join(Recipient, AllocationRequest.recipient_id == Recipient.id)
         .join(Grade, AllocationRequest.grade_id == Grade.id)
         .where(*_active_requests(round_id), *conditions)
+        .options(
+            contains_eager(AllocationRequest.recipient), contains_eager(AllocationRequest.grade)
+        )  # the joins above, not a second (eager) copy of them
         .order_by(Recipient.tier, Recipient.name, AllocationRequest.id)
     )
     return _page(query, page, per_page, total, scalars=True)
@@ -559,12 +566,3 @@ def count_issue_entries(plan: Plan, run: PlanRun) -> int:
             )
         )
     return found.issue_entries[status]
-
-
-def active_request_count(round_id: int) -> int:
-    """How many requests of a round are not withdrawn (counted in SQL)."""
-    return db.session.scalar(
-        sa.select(sa.func.count(AllocationRequest.id)).where(
-            AllocationRequest.round_id == round_id, AllocationRequest.withdrawn_at.is_(None)
-        )
-    )

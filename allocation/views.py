@@ -591,7 +591,7 @@ def plan(plan_id: int):
 def new_plan(round_id: int):
     found = db.get_or_404(Round, round_id)
     if PlanActionForm().validate_on_submit():
-        if _as_job(queries.active_request_count(found.id), "PLAN_JOB_MIN_REQUESTS"):
+        if _as_job(queries.count_active_requests(found.id), "PLAN_JOB_MIN_REQUESTS"):
             job = jobs.submit(
                 "plan_run",
                 "allocation.jobs.create_plan",
@@ -630,7 +630,7 @@ def _act(plan: Plan, action, success: str):
 @roles_required(ALLOCATOR)
 def run_plan(plan_id: int):
     found = _plan(plan_id)
-    if _as_job(queries.active_request_count(found.round_id), "PLAN_JOB_MIN_REQUESTS") and (
+    if _as_job(queries.count_active_requests(found.round_id), "PLAN_JOB_MIN_REQUESTS") and (
         PlanActionForm().validate_on_submit()
     ):
         job = jobs.submit(

@@ -16,7 +16,6 @@ import argparse
 import http.cookiejar
 import os
 import re
-import resource
 import socket
 import subprocess
 import sys
@@ -278,6 +277,14 @@ def pdfs(app, ids: dict, figures: dict) -> None:
     from extensions import db
 
     render.render_pdf(render.WARM_UP_HTML)
+    rendered = []
+    render_document = documents.render_document
+
+    def keep(*args, **kwargs):  # the parts, pages and peak memory of each rendering
+        rendered.append(render_document(*args, **kwargs))
+        return rendered[-1]
+
+    documents.render_document = keep
     for label, make in (
         (
             "plan PDF",
@@ -294,6 +301,12 @@ def pdfs(app, ids: dict, figures: dict) -> None:
             document = _timed(f"{label} rendered and stored", make, figures)
             db.session.commit()
             data = documents.document_path(document).read_bytes()
+            if rendered:
+                last = rendered[-1]
+                print(
+                    f"{label}: {last.parts} parts, {last.pages:,} pages; peak RSS of a render "
+                    f"process {last.peak_kib / 1024:.0f} MiB"
+                )
             started = time.perf_counter()
             check = verification.check_hash(documents.sha256_bytes(data), only_file=True)
             print(
@@ -301,8 +314,7 @@ def pdfs(app, ids: dict, figures: dict) -> None:
                 f"{time.perf_counter() - started:.2f} s",
                 flush=True,
             )
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"peak RSS of any render process: {children:.0f} MiB")
+    documents.render_document = render_document
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import itertools
 import math
 from array import array
 from bisect import bisect_left, bisect_right
@@ -57,8 +58,12 @@ class Sums:
         # Below the Frobenius bound, the amounts boxes make, listed (binary search).
         self.below: array | None = None
         if self.table is not None and self.top <= BELOW_LIMIT:
-            a, table = self.a, self.table
-            self.below = array("q", (x for x in range(self.top) if x >= table[x % a]))
+            a, top = self.a, self.top
+            makes = bytearray(top)  # x is made iff x >= table[x % a]: a slice per residue
+            for smallest in self.table:
+                if smallest < top:
+                    makes[smallest:top:a] = b"\x01" * len(range(smallest, top, a))
+            self.below = array("q", itertools.compress(range(top), makes))
         self.cache: dict[tuple[str, int], int] = {}
 
     def ceil(self, m: int) -> int:

@@ -31,8 +31,8 @@ def test_allocation_journey_in_english(new_page, screenshot):
     expect(page.get_by_text("Round 2026 Round 3 (hospitals top-up) created")).to_be_visible()
 
     # A request with a minimum above its quantity is refused with the field's error.
-    page.get_by_label("Recipient").select_option(label="粤北人民医院（1）")
-    page.get_by_label("Grade").select_option(label="Surgical mask")
+    page.get_by_label("Recipient", exact=True).select_option(label="粤北人民医院（1）")
+    page.get_by_label("Grade", exact=True).select_option(label="Surgical mask")
     page.get_by_label("Quantity").fill("3000")
     page.get_by_label("Guaranteed minimum").fill("5000")
     page.get_by_role("button", name="Add the request").click()
@@ -41,8 +41,8 @@ def test_allocation_journey_in_english(new_page, screenshot):
     page.get_by_label("Guaranteed minimum").fill("1000")
     page.get_by_role("button", name="Add the request").click()
     expect(page.get_by_text("Request added.")).to_be_visible()
-    page.get_by_label("Recipient").select_option(label="韶关市第一人民医院（1）")
-    page.get_by_label("Grade").select_option(label="Surgical mask")
+    page.get_by_label("Recipient", exact=True).select_option(label="韶关市第一人民医院（1）")
+    page.get_by_label("Grade", exact=True).select_option(label="Surgical mask")
     page.get_by_label("Quantity").fill("2000")
     page.get_by_role("button", name="Add the request").click()
     screenshot(page, "alloc-round-en")

@@ -68,7 +68,11 @@ How it works
       then maximise the tier's total (boxes nobody could take at their share still go to
       this tier before any later one).  Ties are broken deterministically (as few box
       units below the rounded-down shares as possible, then within a class by largest
-      remainder, tier and id, further boxes to the lowest fill ratio).
+      remainder, tier and id, further boxes to the lowest fill ratio).  Known gap: between a
+      class's members whose amounts boxes make only on some steps (below the Frobenius
+      bound) and the others, the largest-remainder order is not applied yet, and the
+      fallback by request lacks the last two tie-breaks; either way the answer is one of the
+      equally good ones by a. to c.
    d. *Minimal substitution*: with every amount fixed, the lexicographic order of point 6
       (most pieces of own grades, then of first substitutes, ...) over all ways to make the
       amounts from boxes, spare boxes included.

@@ -16,7 +16,6 @@ from flask import (
     request,
     session,
 )
-from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_talisman import Talisman
@@ -300,17 +299,12 @@ def _register_errors(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from core.forms import LanguageForm
+    from core.i18n import format_date, format_datetime, format_number
     from home.nav import visible_items
 
-    app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
-        format_datetime(value, fmt) if value else ""
-    )
-    app.jinja_env.filters["date"] = lambda value, fmt="medium": (
-        format_date(value, fmt) if value else ""
-    )
-    app.jinja_env.filters["number"] = lambda value: (
-        format_decimal(value) if value is not None else ""
-    )
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["number"] = format_number
 
     @app.context_processor
     def layout_context():

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from catalog.models import Grade
-from core.db import now_utc
+from core.db import now_utc, refresh_statistics
 from core.imports import (
     CHUNK,
     PROGRESS_EVERY,
@@ -227,4 +227,5 @@ def import_requests(
         db.session.execute(sa.insert(AllocationRequest.__table__), part)
         written += len(part)
         progress(checked + written, 2 * checked)
+    refresh_statistics(db.session, written, AllocationRequest.__tablename__)
     return Imported(written)

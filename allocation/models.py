@@ -217,6 +217,11 @@ class PlanRun(db.Model):
     lots: Mapped[list] = mapped_column(sa.JSON, nullable=False)
     # {"requests": {request id: {...}}, "tiers": [...], "held_back": {}, "left_over": {}, ...}
     result: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    # {"tiers": [...], "held_back": {}, "left_over": {}}: the result's small parts, which the
+    # pages show, apart from the result (megabytes at province scale, and never loaded by them).
+    summary: Mapped[dict] = mapped_column(
+        sa.JSON, nullable=False, default=dict, server_default="{}"
+    )
 
     plan: Mapped[Plan] = relationship(back_populates="runs")
     ran_by: Mapped[User | None] = relationship()
@@ -245,6 +250,32 @@ class PlanLine(db.Model):
     request: Mapped[AllocationRequest] = relationship()
     recipient: Mapped[Recipient] = relationship()
     lot: Mapped[Lot] = relationship(lazy="joined")
+
+
+class PlanRunRequest(db.Model):
+    """A request as one run of a plan saw and served it, written with the run and never
+    changed: the tier it was served in, what it asked and got, the solver's reason, and its
+    recipient's place in the run's list (`position`: by tier, the recipient's fill with the
+    least served first, name). The plan page pages and filters these rows in SQL instead of
+    summing the round's requests and the run's lines on every load."""
+
+    __tablename__ = "allocation_plan_run_requests"
+    __table_args__ = (
+        sa.Index("ix_allocation_plan_run_requests_run_id_position", "run_id", "position"),
+    )
+
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("allocation_plan_runs.id"), primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("allocation_requests.id"), primary_key=True
+    )
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("recipients.id"), nullable=False)
+    grade_id: Mapped[int] = mapped_column(sa.ForeignKey("grades.id"), nullable=False)
+    tier: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    requested: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    allocated: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    position: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    reason_zh: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
+    reason_en: Mapped[str] = mapped_column(sa.Text, nullable=False, default="")
 
 
 class PlanTransition(db.Model):

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from accounts.models import User
 from catalog.models import Grade
 from core.clock import local_today
+from core.db import refresh_statistics
 from core.errors import ServiceError
 from core.i18n import is_english
 from core.text import clean, one_line
@@ -36,6 +37,7 @@ from .models import (
     PlanLine,
     PlanReversal,
     PlanRun,
+    PlanRunRequest,
     PlanStatus,
     PlanTransition,
     Round,
@@ -170,12 +172,18 @@ def _solver_requests(round_id: int) -> list:
             Grade.code.label("grade"),
             AllocationRequest.quantity,
             AllocationRequest.minimum,
+            AllocationRequest.grade_id,
+            Recipient.name,
         )
         .join(Recipient, AllocationRequest.recipient_id == Recipient.id)
         .join(Grade, AllocationRequest.grade_id == Grade.id)
         .where(AllocationRequest.round_id == round_id, AllocationRequest.withdrawn_at.is_(None))
         .order_by(Recipient.tier, Recipient.name, AllocationRequest.id)
     ).all()
+
+
+# The parts of a run's result kept apart in `PlanRun.summary` for the pages.
+SUMMARY_KEYS = ("tiers", "held_back", "left_over")
 
 
 def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) -> PlanRun:
@@ -273,6 +281,7 @@ def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) 
             "request_ids": [r.id for r in requests],
         },
     )
+    run.summary = {key: run.result[key] for key in SUMMARY_KEYS}
     db.session.add(run)
     db.session.flush()
     recipient_of = {r.id: r.recipient_id for r in requests}
@@ -290,6 +299,10 @@ def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) 
     ]
     if rows:
         db.session.execute(sa.insert(PlanLine), rows)
+    db.session.execute(sa.insert(PlanRunRequest), run_requests(run.id, requests, result.requests))
+    refresh_statistics(
+        db.session, len(requests), PlanLine.__tablename__, PlanRunRequest.__tablename__
+    )
     db.session.expire(run, ["lines"])
     plan.last_run_by_id = _user_id(actor)
     plan.last_run_at = run.ran_at
@@ -298,6 +311,38 @@ def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) 
     db.session.flush()
     db.session.expire(plan, ["runs"])
     return run
+
+
+def run_requests(run_id: int, requests: list, served: dict) -> list[dict]:
+    """The rows of `PlanRunRequest` for a run: `requests` as `_solver_requests` reads them,
+    `served` the solver's answer per request id (allocated, reason)."""
+    asked: dict[int, int] = defaultdict(int)
+    given: dict[int, int] = defaultdict(int)
+    first: dict[int, tuple] = {}
+    for r in requests:
+        asked[r.recipient_id] += r.quantity
+        given[r.recipient_id] += served[str(r.id)].allocated
+        first.setdefault(r.recipient_id, (r.tier, r.name, r.recipient_id))
+    order = sorted(
+        first,
+        key=lambda k: (first[k][0], Fraction(given[k], asked[k]), first[k][1], k),
+    )
+    position = {recipient_id: n for n, recipient_id in enumerate(order, start=1)}
+    return [
+        {
+            "run_id": run_id,
+            "request_id": r.id,
+            "recipient_id": r.recipient_id,
+            "grade_id": r.grade_id,
+            "tier": r.tier,
+            "requested": r.quantity,
+            "allocated": served[str(r.id)].allocated,
+            "position": position[r.recipient_id],
+            "reason_zh": served[str(r.id)].reason.zh,
+            "reason_en": served[str(r.id)].reason.en,
+        }
+        for r in requests
+    ]
 
 
 # Approval -------------------------------------------------------------------------------------
@@ -372,13 +417,12 @@ def stale_lots(run: PlanRun, on_date: date | None = None) -> list[str]:
 
 
 def withdrawn_requests(run: PlanRun) -> int:
-    ids = run.result.get("request_ids", [])
-    if not ids:
-        return 0
+    """How many of the requests the run served were withdrawn since."""
     return db.session.scalar(
-        sa.select(sa.func.count(AllocationRequest.id)).where(
-            AllocationRequest.id.in_(ids), AllocationRequest.withdrawn_at.is_not(None)
-        )
+        sa.select(sa.func.count())
+        .select_from(PlanRunRequest)
+        .join(AllocationRequest, PlanRunRequest.request_id == AllocationRequest.id)
+        .where(PlanRunRequest.run_id == run.id, AllocationRequest.withdrawn_at.is_not(None))
     )
 
 

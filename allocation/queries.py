@@ -4,11 +4,12 @@ A province has tens of thousands of recipients, and a round or a plan as many re
 lines: a page shows one page of rows (`core.pages.Page`), filtered in SQL, and its totals and
 summaries are SQL aggregates over the whole filtered list, never rows loaded into Python.
 
-A plan run keeps the solver's answer per request (its reason in both languages) in one JSON
-document (`PlanRun.result`), which grows to megabytes with the plan. Runs never change once
-written, so what the pages need of it (the tier summary, the reasons, which requests of the
-round the run covered) is read once per run and kept in a small cache (`digest`); the rows
-themselves come from the tables.
+A plan run keeps the solver's whole answer in one JSON document (`PlanRun.result`), which
+grows to megabytes with the plan; the pages never load it. What they list comes from the
+run's `PlanRunRequest` rows (written with the run: each request's amounts, reason and its
+recipient's place in the run's order) and its lines; the tier summary and the run's totals,
+which never change once the run is written, are read once per run and kept in a small cache
+(`digest`).
 """
 
 from collections import OrderedDict
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from threading import Lock
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, defer
+from sqlalchemy.orm import contains_eager, defer, joinedload
 
 from catalog.models import Grade, Lot, Product
 from core.pages import Page
@@ -25,7 +26,7 @@ from ledger.models import EntryKind, LedgerEntry
 from ledger.services import DOC_PLAN_LINE
 from recipients.models import TIERS, Recipient, RecipientCategory
 
-from .models import AllocationRequest, Delivery, Plan, PlanLine, PlanRun
+from .models import AllocationRequest, Delivery, Plan, PlanLine, PlanRun, PlanRunRequest
 
 RECIPIENTS_PER_PAGE = 100
 REQUESTS_PER_PAGE = 100
@@ -243,13 +244,11 @@ class LineTotals:
 @dataclass
 class RunDigest:
     """What the pages need of a run's JSON result, and the run's own totals (SQL aggregates
-    over its requests and lines, which never change once the run is written)."""
+    over the requests it served and its lines, which never change once the run is written)."""
 
-    excluded: frozenset[int]  # requests of the round the run did not cover
     tiers: list[dict]
     held_back: dict
     left_over: dict
-    reasons: dict[int, tuple[str, str]]  # request id -> (Chinese, English)
     totals: LineTotals = field(default_factory=LineTotals)
     requested_by_grade: dict[str, int] = field(default_factory=dict)  # the request's own grade
     given_by_grade: dict[str, int] = field(default_factory=dict)  # the grade handed out
@@ -263,40 +262,28 @@ _digest_lock = Lock()
 
 
 def digest(run: PlanRun, round_id: int) -> RunDigest:
-    """The run's digest, read from its result once (runs never change once written)."""
+    """The run's digest, read once per process (runs never change once written): its summary
+    (never the whole result, megabytes at province scale) and the totals of its
+    `PlanRunRequest` rows and lines."""
     key = (str(db.engine.url), run.id, run.plan_id, run.version, run.ran_at)
     with _digest_lock:
         found = _DIGESTS.get(key)
         if found is not None:
             _DIGESTS.move_to_end(key)
             return found
-    result = db.session.scalar(sa.select(PlanRun.result).where(PlanRun.id == run.id)) or {}
-    covered = {int(i) for i in result.get("request_ids", [])}
-    in_round = set(
-        db.session.scalars(
-            sa.select(AllocationRequest.id).where(AllocationRequest.round_id == round_id)
-        )
-    )
-    texts: dict[tuple[str, str], tuple[str, str]] = {}
-    reasons = {}
-    for rid, res in result.get("requests", {}).items():
-        pair = (res.get("reason_zh", ""), res.get("reason_en", ""))
-        reasons[int(rid)] = texts.setdefault(pair, pair)  # one copy of each distinct reason
+    summary = db.session.scalar(sa.select(PlanRun.summary).where(PlanRun.id == run.id)) or {}
     found = RunDigest(
-        excluded=frozenset(in_round - covered),
-        tiers=result.get("tiers", []),
-        held_back=result.get("held_back", {}),
-        left_over=result.get("left_over", {}),
-        reasons=reasons,
+        tiers=summary.get("tiers", []),
+        held_back=summary.get("held_back", {}),
+        left_over=summary.get("left_over", {}),
     )
-    del result
-    found.totals = _line_totals(run, round_id, found, LineFilter())
+    found.totals = _line_totals(run, LineFilter())
     found.requested_by_grade = {
         code: int(n or 0)
         for code, n in db.session.execute(
-            sa.select(Grade.code, sa.func.sum(AllocationRequest.quantity))
-            .join(Grade, AllocationRequest.grade_id == Grade.id)
-            .where(*_in_run(run, round_id, found))
+            sa.select(Grade.code, sa.func.sum(PlanRunRequest.requested))
+            .join(Grade, PlanRunRequest.grade_id == Grade.id)
+            .where(PlanRunRequest.run_id == run.id)
             .group_by(Grade.code)
         )
     }
@@ -328,8 +315,8 @@ def plan_runs(plan: Plan) -> list[PlanRun]:
     return list(
         db.session.scalars(
             sa.select(PlanRun)
-            .options(defer(PlanRun.result))
             .where(PlanRun.plan_id == plan.id)
+            .options(defer(PlanRun.result), defer(PlanRun.summary))
             .order_by(PlanRun.version)
         )
     )
@@ -337,51 +324,32 @@ def plan_runs(plan: Plan) -> list[PlanRun]:
 
 @dataclass(frozen=True)
 class LineFilter(RequestFilter):
+    """The plan page's filter. Its tier is the tier the run served the request in."""
+
     short: bool = False  # only requests given less than they asked for
 
     @property
     def active(self) -> bool:
         return super().active or self.short
 
-
-def _in_run(run: PlanRun, round_id: int, found: RunDigest) -> list:
-    conditions = [AllocationRequest.round_id == round_id]
-    if found.excluded:
-        conditions.append(AllocationRequest.id.not_in(sorted(found.excluded)))
-    return conditions
-
-
-def _allocated(run: PlanRun) -> sa.Subquery:
-    return (
-        sa.select(PlanLine.request_id, sa.func.sum(PlanLine.quantity).label("allocated"))
-        .where(PlanLine.run_id == run.id)
-        .group_by(PlanLine.request_id)
-        .subquery("allocated")
-    )
-
-
-def _line_requests(run: PlanRun, round_id: int, found: RunDigest, chosen: LineFilter):
-    """The run's requests as filtered: (request id, recipient id, requested, allocated)."""
-    allocated = _allocated(run)
-    given = sa.func.coalesce(allocated.c.allocated, 0)
-    query = (
-        sa.select(
-            AllocationRequest.id.label("request_id"),
-            AllocationRequest.recipient_id.label("recipient_id"),
-            AllocationRequest.quantity.label("requested"),
-            given.label("allocated"),
-        )
-        .outerjoin(allocated, allocated.c.request_id == AllocationRequest.id)
-        .where(*_in_run(run, round_id, found))
-    )
-    if chosen.search or chosen.tier in TIERS:
-        query = query.join(Recipient, AllocationRequest.recipient_id == Recipient.id)
-    if chosen.grade:
-        query = query.join(Grade, AllocationRequest.grade_id == Grade.id)
-    query = query.where(*chosen.conditions())
-    if chosen.short:
-        query = query.where(given < AllocationRequest.quantity)
-    return query
+    def run_conditions(self, run: PlanRun) -> list:
+        found = [PlanRunRequest.run_id == run.id]
+        if self.search:
+            found.append(
+                PlanRunRequest.recipient_id.in_(
+                    sa.select(Recipient.id).where(_name_matches(self.search, Recipient.name))
+                )
+            )
+        if self.tier in TIERS:
+            found.append(PlanRunRequest.tier == self.tier)
+        if self.grade:
+            found.append(
+                PlanRunRequest.grade_id
+                == sa.select(Grade.id).where(Grade.code == self.grade).scalar_subquery()
+            )
+        if self.short:
+            found.append(PlanRunRequest.allocated < PlanRunRequest.requested)
+        return found
 
 
 @dataclass
@@ -399,15 +367,14 @@ class PlanRow:
         return self.allocated / self.requested if self.requested else 1.0
 
 
-def _line_totals(run: PlanRun, round_id: int, found: RunDigest, chosen: LineFilter) -> LineTotals:
-    rows = _line_requests(run, round_id, found, chosen).subquery("rows")
+def _line_totals(run: PlanRun, chosen: LineFilter) -> LineTotals:
     totals = db.session.execute(
         sa.select(
-            sa.func.count(sa.distinct(rows.c.recipient_id)),
+            sa.func.count(sa.distinct(PlanRunRequest.recipient_id)),
             sa.func.count(),
-            sa.func.coalesce(sa.func.sum(rows.c.requested), 0),
-            sa.func.coalesce(sa.func.sum(rows.c.allocated), 0),
-        )
+            sa.func.coalesce(sa.func.sum(PlanRunRequest.requested), 0),
+            sa.func.coalesce(sa.func.sum(PlanRunRequest.allocated), 0),
+        ).where(*chosen.run_conditions(run))
     ).one()
     return LineTotals(*(int(n) for n in totals))
 
@@ -419,63 +386,61 @@ def plan_lines(
     page: int = 1,
     per_page: int = PLAN_RECIPIENTS_PER_PAGE,
 ) -> tuple[Page, LineTotals]:
-    """One page of the plan's recipients (by tier, fill with the least served first, name),
-    each with its requests and lines, and the totals of everything the filter matches."""
+    """One page of the plan's recipients in the run's order (by tier, fill with the least
+    served first, name: `PlanRunRequest.position`), each with its requests that match the
+    filter and their lines, and the totals of everything the filter matches."""
     found = digest(run, round_id)
-    sums = _line_totals(run, round_id, found, chosen) if chosen.active else found.totals
-    rows = _line_requests(run, round_id, found, chosen).subquery("rows")
-    per = (
-        sa.select(
-            rows.c.recipient_id,
-            sa.func.sum(rows.c.requested).label("requested"),
-            sa.func.sum(rows.c.allocated).label("allocated"),
-        )
-        .group_by(rows.c.recipient_id)
-        .subquery("per")
-    )
+    sums = _line_totals(run, chosen) if chosen.active else found.totals
+    conditions = chosen.run_conditions(run)
     query = (
-        sa.select(Recipient, per.c.requested, per.c.allocated)
-        .join(per, per.c.recipient_id == Recipient.id)
-        .order_by(
-            Recipient.tier,
-            sa.cast(per.c.allocated, sa.Float) / per.c.requested,
-            Recipient.name,
-            Recipient.id,
+        sa.select(
+            PlanRunRequest.recipient_id,
+            sa.func.sum(PlanRunRequest.requested),
+            sa.func.sum(PlanRunRequest.allocated),
         )
+        .where(*conditions)
+        .group_by(PlanRunRequest.position, PlanRunRequest.recipient_id)
+        .order_by(PlanRunRequest.position)
     )
     result = _page(query, page, per_page, sums.recipients)
-    plan_rows = {
-        recipient.id: PlanRow(recipient, int(requested), int(allocated))
-        for recipient, requested, allocated in result.items
-    }
-    if plan_rows:
-        # The page's requests and lines only; the filter's conditions on them again in Python.
-        requests = db.session.scalars(
-            sa.select(AllocationRequest)
-            .where(
-                *_in_run(run, round_id, found),
-                AllocationRequest.recipient_id.in_(list(plan_rows)),
-            )
-            .order_by(AllocationRequest.id)
-        ).unique()
-        requests = [r for r in requests if not chosen.grade or r.grade.code == chosen.grade]
+    shown = {recipient_id: (int(a), int(b)) for recipient_id, a, b in result.items}
+    plan_rows = {}
+    if shown:
+        recipients = {
+            r.id: r
+            for r in db.session.scalars(sa.select(Recipient).where(Recipient.id.in_(list(shown))))
+        }
+        for recipient_id, (requested, allocated) in shown.items():
+            plan_rows[recipient_id] = PlanRow(recipients[recipient_id], requested, allocated)
+        # The page's requests and lines only.
+        served = db.session.execute(
+            sa.select(PlanRunRequest, AllocationRequest)
+            .join(AllocationRequest, PlanRunRequest.request_id == AllocationRequest.id)
+            .where(*conditions, PlanRunRequest.recipient_id.in_(list(shown)))
+            .options(joinedload(AllocationRequest.grade))
+            .order_by(PlanRunRequest.request_id)
+        ).all()
         lines = db.session.scalars(
             sa.select(PlanLine)
-            .where(PlanLine.run_id == run.id, PlanLine.request_id.in_([r.id for r in requests]))
+            .where(
+                PlanLine.run_id == run.id,
+                PlanLine.request_id.in_([row.request_id for row, _ in served]),
+            )
             .order_by(PlanLine.id)
         ).unique()
         by_request: dict[int, list] = {}
         for line in lines:
             by_request.setdefault(line.request_id, []).append(line)
-        for req in requests:
-            given = sum(line.quantity for line in by_request.get(req.id, []))
-            if chosen.short and given >= req.quantity:
-                continue
-            zh, en = found.reasons.get(req.id, ("", ""))
-            res = {"requested": req.quantity, "allocated": given, "reason_zh": zh, "reason_en": en}
-            row = plan_rows[req.recipient_id]
-            row.requests.append((req, res))
-            row.by_request[req.id] = by_request.get(req.id, [])
+        for row, req in served:
+            res = {
+                "requested": row.requested,
+                "allocated": row.allocated,
+                "reason_zh": row.reason_zh,
+                "reason_en": row.reason_en,
+            }
+            plan_row = plan_rows[row.recipient_id]
+            plan_row.requests.append((req, res))
+            plan_row.by_request[req.id] = by_request.get(req.id, [])
     result.items = list(plan_rows.values())
     return result, sums
 

@@ -48,13 +48,17 @@ def _app(url: str, instance: str):
     )
 
 
-def _prepare(url: str, reset: bool) -> None:
+def _prepare(url: str, reset: bool, reuse: bool) -> None:
     if not url.startswith("postgresql"):
         return
     engine = sa.create_engine(url)
     with engine.begin() as connection:
+        if reuse:
+            return
         if sa.inspect(connection).get_table_names() and not reset:
-            raise SystemExit(f"{url} is not empty; pass --reset to wipe it for the benchmark")
+            raise SystemExit(
+                f"{url} is not empty; pass --reset to wipe it or --reuse to load what it holds"
+            )
         connection.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
         connection.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
@@ -156,6 +160,23 @@ def build(units: int, figures: dict) -> dict:
         "lot_id": lots[biggest],
         "recipient_id": recipients[0],
     }
+
+
+def built() -> dict:
+    """The ids `build` returned, read back from a database it filled in an earlier run."""
+    from extensions import db
+
+    row = db.session.execute(
+        sa.text("SELECT p.id, p.round_id FROM allocation_plans p ORDER BY p.id DESC LIMIT 1")
+    ).one()
+    lot = db.session.scalar(
+        sa.text("SELECT lot_id FROM ledger_entries GROUP BY lot_id ORDER BY count(*) DESC LIMIT 1")
+    )
+    units = db.session.scalar(sa.text("SELECT count(*) FROM recipients"))
+    recipient = db.session.scalar(
+        sa.text("SELECT id FROM recipients ORDER BY id LIMIT 1 OFFSET :n"), {"n": units // 2}
+    )
+    return {"round_id": row.round_id, "plan_id": row.id, "lot_id": lot, "recipient_id": recipient}
 
 
 def pages(ids: dict) -> dict[str, str]:
@@ -324,7 +345,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--reset", action="store_true", help="wipe the PostgreSQL database first")
+    parser.add_argument(
+        "--reuse", action="store_true", help="load the city an earlier --reset run left there"
+    )
     parser.add_argument("--skip-pdfs", action="store_true")
+    parser.add_argument("--skip-pages", action="store_true")
     args = parser.parse_args()
     from flask_migrate import upgrade
 
@@ -333,16 +358,19 @@ def main() -> None:
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/province.db"
-        _prepare(url, args.reset)
+        if args.reuse and not url.startswith("postgresql"):
+            raise SystemExit("--reuse needs DATABASE_URL (a temporary SQLite is gone after a run)")
+        _prepare(url, args.reset, args.reuse)
         instance = os.path.join(tmp, "instance")
         app = _app(url, instance)
         with app.app_context():
             upgrade()
             with app.test_request_context():
-                ids = build(args.units, figures)
+                ids = built() if args.reuse else build(args.units, figures)
             db.session.remove()
             db.engine.dispose()
-        load(url, instance, ids, args.clients, args.rounds, args.workers)
+        if not args.skip_pages:
+            load(url, instance, ids, args.clients, args.rounds, args.workers)
         if not args.skip_pdfs:
             pdfs(app, ids, figures)
         with app.app_context():

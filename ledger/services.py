@@ -34,7 +34,7 @@ from sqlalchemy.orm import make_transient_to_detached
 from accounts.models import User
 from catalog.models import Grade, Lot, Product
 from core.clock import local_date, local_today
-from core.db import now_utc
+from core.db import now_utc, refresh_statistics
 from core.errors import ServiceError
 from core.i18n import is_english
 from core.text import clean
@@ -427,6 +427,7 @@ def _write(moves: Sequence[Move], actor: User | int | None) -> list[dict]:
         rows.append(row)
 
     db.session.execute(sa.insert(_entries), rows)
+    refresh_statistics(db.session, len(rows), _entries.name)
     updates = [
         {"lot": lot_id, "b": bucket, "delta": delta}
         for (lot_id, bucket), delta in deltas.items()

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from core.db import now_utc
+from core.db import now_utc, refresh_statistics
 from core.imports import (
     CHUNK,
     PROGRESS_EVERY,
@@ -297,6 +297,7 @@ def import_recipients(
         written += len(part)
         progress(checked + written, 2 * checked)
     _record_tiers([u for u in units if u["tier"] != u["default_tier"]], actor, created_at)
+    refresh_statistics(db.session, written, Recipient.__tablename__)
     return Imported(written)
 
 

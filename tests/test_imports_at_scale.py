@@ -112,6 +112,22 @@ def test_recipient_import_registers_units_with_their_tiers(app):
         assert change.reason == "承担全市防疫物资中转"
 
 
+@pytest.mark.postgres
+def test_a_bulk_import_leaves_the_planner_counting_its_rows(app):
+    """After 1,500 units are imported, PostgreSQL plans the next page knowing they are there
+    (ANALYZE in the import's transaction), not as the empty table autovacuum last saw."""
+    rows = [RECIPIENT_HEADER] + [[f"省级单位{n:05d}", "hospital", "", ""] for n in range(1500)]
+    with app.app_context():
+        db.session.execute(sa.text("ANALYZE recipients"))  # the empty table's statistics
+        db.session.commit()
+        recipient_import.import_recipients("units.csv", _csv(rows), None)
+        db.session.commit()
+        analyzed = db.session.scalar(
+            sa.text("SELECT reltuples FROM pg_class WHERE relname = 'recipients'")
+        )
+        assert analyzed == 1500
+
+
 def test_recipient_import_lists_every_problem_by_row_and_column(app, make_recipient):
     make_recipient("粤北人民医院", "hospital")
     rows = [

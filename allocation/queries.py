@@ -182,9 +182,9 @@ def round_demand(round_id: int, chosen: RequestFilter | None = None) -> list[Gra
         .order_by(Grade.id)
     )
     if chosen is not None and chosen.active:
-        query = query.join(Recipient, AllocationRequest.recipient_id == Recipient.id).where(
-            *chosen.conditions()
-        )
+        if chosen.search or chosen.tier in TIERS:
+            query = query.join(Recipient, AllocationRequest.recipient_id == Recipient.id)
+        query = query.where(*chosen.conditions())
     return [
         GradeDemand(grade, int(n), int(quantity or 0), int(minimum or 0))
         for grade, n, quantity, minimum in db.session.execute(query)
@@ -192,21 +192,17 @@ def round_demand(round_id: int, chosen: RequestFilter | None = None) -> list[Gra
 
 
 def round_requests(
-    round_id: int, chosen: RequestFilter, page: int = 1, per_page: int = REQUESTS_PER_PAGE
+    round_id: int,
+    chosen: RequestFilter,
+    page: int = 1,
+    per_page: int = REQUESTS_PER_PAGE,
+    total: int | None = None,
 ) -> Page:
-    """One page of the round's active requests (by tier, recipient name), as filtered."""
+    """One page of the round's active requests (by tier, recipient name), as filtered;
+    `total`, how many match, when the caller knows it already (from `round_demand`)."""
     conditions = chosen.conditions()
-    base = (
-        sa.select(AllocationRequest.id)
-        .join(Recipient, AllocationRequest.recipient_id == Recipient.id)
-        .join(Grade, AllocationRequest.grade_id == Grade.id)
-        .where(*_active_requests(round_id), *conditions)
-    )
-    total = (
-        db.session.scalar(sa.select(sa.func.count()).select_from(base.subquery()))
-        if conditions
-        else count_active_requests(round_id)  # no joins to count when nothing is filtered
-    )
+    if total is None:
+        total = sum(d.requests for d in round_demand(round_id, chosen))
     query = (
         sa.select(AllocationRequest)
         .join(Recipient, AllocationRequest.recipient_id == Recipient.id)

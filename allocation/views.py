@@ -339,7 +339,10 @@ def _render_round(
 ):
     chosen = _request_filter()
     demand = queries.round_demand(found.id)
-    page = queries.round_requests(found.id, chosen, page_arg())
+    filtered = queries.round_demand(found.id, chosen) if chosen.active else None
+    # The per-grade counts are the list's length: no count of its own.
+    listed = sum(d.requests for d in (demand if filtered is None else filtered))
+    page = queries.round_requests(found.id, chosen, page_arg(), total=listed)
     stock: dict = {}
     for lot in ledger.allocatable_lots():
         stock[lot.grade] = stock.get(lot.grade, 0) + lot.available
@@ -351,7 +354,7 @@ def _render_round(
             requests=page.items,
             request_count=sum(d.requests for d in demand),
             demand=demand,
-            filtered=queries.round_demand(found.id, chosen) if chosen.active else None,
+            filtered=filtered,
             filters=chosen,
             grades=_grades(),
             stock=stock,

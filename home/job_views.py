@@ -39,6 +39,10 @@ def status_of(job: jobs.Job) -> dict:
         note = _("No job worker is running at the moment: the job starts when one does.")
     else:
         note = ""
+    message = job.message
+    if job.status == jobs.JobStatus.FAILED and message:
+        # The last step it reported is where it stopped, not what it is doing.
+        message = _("It stopped at: %(step)s", step=message)
     return {
         "id": job.id,
         "kind": jobs.kind_label(job.kind),
@@ -47,7 +51,7 @@ def status_of(job: jobs.Job) -> dict:
         "done": job.done,
         "total": job.total,
         "percent": job.percent,
-        "message": job.message,
+        "message": message,
         "note": note,
         "error": job.error if job.status == jobs.JobStatus.FAILED else None,
         "result": job.result if job.status == jobs.JobStatus.DONE else None,

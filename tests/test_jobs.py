@@ -231,6 +231,8 @@ def test_a_done_job_goes_to_its_result_and_a_failed_one_says_why(app, client, au
         status=jobs.JobStatus.FAILED,
         error_zh="第 3 行有误。",
         error_en="Row 3 is wrong.",
+        message_zh="正在检查：第 2 行，共 3 行",
+        message_en="Checking: row 2 of 3",
         finished_at=now_utc(),
     )
     auth.login("job-owner")
@@ -241,6 +243,7 @@ def test_a_done_job_goes_to_its_result_and_a_failed_one_says_why(app, client, au
     assert "第 3 行有误。" in page and "Traceback" not in page
     state = client.get(f"/jobs/{failed}.json").get_json()
     assert (state["status"], state["finished"], state["error"]) == ("failed", True, "第 3 行有误。")
+    assert state["message"] == "停止于：正在检查：第 2 行，共 3 行"  # where it stopped, said so
 
 
 def test_only_the_owner_and_administrators_see_a_job(app, client, auth, allocator, make_user):

@@ -184,7 +184,7 @@ def stock_at(end: datetime, through_seq: int | None = None) -> dict[tuple[int, i
 class RecallReport:
     lot: Lot
     receipts: list  # ledger.queries.Receipt
-    entries: list[LedgerEntry]
+    entries: list  # rows: seq, occurred_at, kind, quantity, document_ref, hash, recipient_name
     through_seq: int
 
     @property
@@ -209,11 +209,23 @@ def recall_report(lot: Lot, through_seq: int | None = None) -> RecallReport:
     """Everyone who received the lot, and the entries that say so (up to `through_seq`)."""
     if through_seq is None:
         through_seq = recall_through_seq(lot.id)
-    entries = list(
-        db.session.scalars(
-            recall_entries(lot.id).where(LedgerEntry.seq <= through_seq).order_by(LedgerEntry.seq)
+    # Rows of the columns the report prints, not entries as objects: tens of thousands of
+    # them for a lot issued across a province.
+    entries = db.session.execute(
+        recall_entries(lot.id)
+        .with_only_columns(
+            LedgerEntry.seq,
+            LedgerEntry.occurred_at,
+            LedgerEntry.kind,
+            LedgerEntry.quantity,
+            LedgerEntry.document_ref,
+            LedgerEntry.hash,
+            Recipient.name.label("recipient_name"),
         )
-    )
+        .join(Recipient, LedgerEntry.recipient_id == Recipient.id)
+        .where(LedgerEntry.seq <= through_seq)
+        .order_by(LedgerEntry.seq)
+    ).all()
     return RecallReport(lot, lot_recipients(lot.id, through_seq), entries, through_seq)
 
 
@@ -317,7 +329,7 @@ def recall_text(report: RecallReport) -> dict:
                 "seq": e.seq,
                 "when": when(e.occurred_at),
                 "kind": label(e.kind),
-                "recipient": e.recipient.name if e.recipient else "-",
+                "recipient": e.recipient_name,
                 "pieces": f"{e.quantity:,}",
                 "document": e.document_ref or "-",
                 "hash": e.hash,

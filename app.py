@@ -26,7 +26,7 @@ from werkzeug.routing import IntegerConverter
 
 import config as default_config
 from core.request_args import MAX_ID
-from extensions import babel, csrf, db, login_manager, migrate
+from extensions import babel, csrf, db, limiter, login_manager, migrate
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.config.update(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret_key(app)
+        app.config["SECRET_KEY"] = _instance_secret(app, "secret_key")
+    if not app.config.get("ID_HASH_KEY"):  # keys the hashes of identity card numbers
+        app.config["ID_HASH_KEY"] = _instance_secret(app, "id_hash_key")
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["HTTPS"])
     app.config["REMEMBER_COOKIE_SECURE"] = bool(app.config["HTTPS"])
     if app.config.get("PROXY_FIX"):
@@ -100,17 +102,19 @@ def _config_from_environment(app: Flask) -> None:
         app.config["BABEL_DEFAULT_TIMEZONE"] = os.environ["BAOGONG_TIMEZONE"]
     if os.environ.get("REDIS_URL"):
         app.config["REDIS_URL"] = os.environ["REDIS_URL"]
+        app.config["RATELIMIT_STORAGE_URI"] = os.environ["REDIS_URL"]
 
 
-def _instance_secret_key(app: Flask) -> str:
-    """Read the secret key from instance/secret_key, creating it on first start.
+def _instance_secret(app: Flask, name: str) -> str:
+    """Read a secret (the session key, the key of identity number hashes) from instance/`name`,
+    creating it on first start.
 
     Several gunicorn workers may start at once: the key is written to a private temporary file
     and linked into place atomically, so every worker ends up with the same key.
     """
-    path = Path(app.instance_path) / "secret_key"
+    path = Path(app.instance_path) / name
     if not path.exists():
-        fd, temporary = tempfile.mkstemp(dir=app.instance_path, prefix=".secret_key.")
+        fd, temporary = tempfile.mkstemp(dir=app.instance_path, prefix=f".{name}.")
         try:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_hex(32))
@@ -142,6 +146,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+    limiter.init_app(app)
     Talisman(
         app,
         force_https=bool(app.config["HTTPS"]),
@@ -215,6 +220,8 @@ def _register_blueprints(app: Flask) -> None:
     from procurement.views import NAV as procurement_nav
     from procurement.views import WAITING as procurement_waiting
     from procurement.views import bp as procurement_bp
+    from rationing.views import NAV as rationing_nav
+    from rationing.views import bp as rationing_bp
 
     app.register_blueprint(home_bp)
     app.register_blueprint(accounts_bp)
@@ -222,6 +229,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(procurement_bp)
     app.register_blueprint(allocation_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(rationing_bp)
     app.register_blueprint(jobs_bp)
 
     app.extensions["baogong_nav"] = [
@@ -229,6 +237,7 @@ def _register_blueprints(app: Flask) -> None:
         *procurement_nav,
         *ledger_nav,
         *allocation_nav,
+        *rationing_nav,
         *audit_nav,
         *accounts_nav,
     ]

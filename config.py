@@ -69,3 +69,11 @@ IMPORT_JOB_MIN_BYTES = 256 * 1024
 PLAN_JOB_MIN_REQUESTS = 5000
 # A plan PDF or recall report of this many lines is rendered by a job too.
 PDF_JOB_MIN_LINES = 2000
+
+# Citizens' booking pages (rationing): attempts per address (a housing estate may share one) and
+# per identity card number, as Flask-Limiter rates. The limits are kept in Redis when REDIS_URL is
+# set (all workers share them), else in each process's memory.
+BOOKING_LIMIT_PER_ADDRESS = "120 per 10 minutes"
+BOOKING_LIMIT_PER_PERSON = "10 per hour"
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True

@@ -1,6 +1,8 @@
 """Flask extensions, created once here and bound to the app in `create_app()`."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +28,5 @@ migrate = Migrate(compare_type=True, render_as_batch=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Rate limits of the public booking pages (rationing.views); storage from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address)

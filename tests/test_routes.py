@@ -23,6 +23,18 @@ ALLOCATOR = frozenset({Role.ALLOCATOR})
 EXPECTED_ROLES = {
     "accounts.login": PUBLIC,
     "home.set_language": PUBLIC,
+    # Citizens' booking pages: no sign-in (rationing).
+    "rationing.book_index": PUBLIC,
+    "rationing.book": PUBLIC,
+    "rationing.booked": PUBLIC,
+    "rationing.result": PUBLIC,
+    "rationing.published_draw": PUBLIC,
+    "rationing.outlets": ALLOCATOR,
+    "rationing.outlet": ALLOCATOR,
+    "rationing.booking_rounds": ALLOCATOR,
+    "rationing.new_booking_round": ALLOCATOR,
+    "rationing.booking_round": ALLOCATOR,
+    "rationing.draw": ALLOCATOR,
     "home.home": EVERYONE,
     "accounts.logout": EVERYONE,
     "accounts.change_password": EVERYONE,
@@ -111,6 +123,8 @@ EXPECTED_ROLES = {
 PERSONAL = {"accounts.login", "accounts.logout", "accounts.change_password", "home.set_language"}
 # POST only to carry an uploaded file that is read and answered; nothing is stored or changed.
 READ_ONLY_POSTS = {"audit.verify_upload"}
+# A citizen books, and looks up a result, without signing in (rate-limited instead).
+CITIZEN_POSTS = {"rationing.book", "rationing.result"}
 # A background job is seen by the person who started it and by administrators; anyone else
 # gets a 404, as for a job that does not exist (tests/test_jobs.py checks who is who).
 OWNER_ONLY = {"jobs.show", "jobs.status"}
@@ -125,9 +139,54 @@ def sample_values(app, ids: dict) -> dict:
         "user_id": ids["other_user"],
         **values,
         **_procurement_samples(app),
-        **_allocation_samples(app, values),
+        **(allocation := _allocation_samples(app, values)),
+        **_rationing_samples(app, allocation["plan_id"], values["recipient_id"]),
         "job_id": _job_sample(app, ids["other_user"]),
     }
+
+
+def _rationing_samples(app, plan_id: int, recipient_id: int) -> dict:
+    """An outlet with a slot, a booking round taking bookings, and a booking in it."""
+    from datetime import UTC, datetime, time, timedelta
+
+    import sqlalchemy as sa
+
+    from catalog.models import Grade
+    from extensions import db
+    from rationing.models import Booking, BookingRound, Outlet, OutletSlot, RoundOutlet
+
+    with app.app_context():
+        outlet = Outlet(recipient_id=recipient_id, name="测试门店", district="浈江区")
+        slot = OutletSlot(outlet=outlet, starts=time(9), ends=time(10), capacity=10)
+        now = datetime.now(UTC)
+        found = BookingRound(
+            name="测试预约",
+            plan_id=plan_id,
+            grade_id=db.session.scalar(sa.select(Grade.id).limit(1)),
+            pieces_per_person=5,
+            price_per_piece=1,
+            opens_at=now - timedelta(hours=1),
+            closes_at=now + timedelta(hours=1),
+            pickup_on=(now + timedelta(days=2)).date(),
+            quota_days=7,
+            seed="0" * 64,
+            seed_sha256="1" * 64,
+        )
+        db.session.add_all([outlet, slot, found])
+        db.session.flush()
+        db.session.add(RoundOutlet(round_id=found.id, outlet_id=outlet.id, pieces=50, places=10))
+        booking = Booking(
+            round_id=found.id,
+            reference="ROUTE23456",
+            outlet_id=outlet.id,
+            slot_id=slot.id,
+            name="测试",
+            phone="13800000000",
+            id_hash="2" * 64,
+        )
+        db.session.add(booking)
+        db.session.commit()
+        return {"outlet_id": outlet.id, "booking_round_id": found.id, "reference": "ROUTE23456"}
 
 
 def _job_sample(app, user_id: int) -> int:
@@ -277,13 +336,21 @@ def test_declared_guards_match_the_table(app):
         assert declared == EXPECTED_ROLES[rule.endpoint], rule.endpoint
 
 
-def test_only_login_and_language_are_public(app):
+def test_only_login_language_and_citizens_booking_are_public(app):
     public = {
         rule.endpoint
         for rule in routes(app)
         if required_roles(app.view_functions[rule.endpoint]) is None
     }
-    assert public == {"accounts.login", "home.set_language"}
+    assert public == {
+        "accounts.login",
+        "home.set_language",
+        "rationing.book_index",
+        "rationing.book",
+        "rationing.booked",
+        "rationing.result",
+        "rationing.published_draw",
+    }
 
 
 def test_no_state_changing_route_admits_the_auditor(app):
@@ -292,7 +359,7 @@ def test_no_state_changing_route_admits_the_auditor(app):
     for rule in routes(app):
         if (
             rule.methods & {"POST", "PUT", "PATCH", "DELETE"}
-            and rule.endpoint not in PERSONAL | READ_ONLY_POSTS
+            and rule.endpoint not in PERSONAL | READ_ONLY_POSTS | CITIZEN_POSTS
         ):
             roles = required_roles(app.view_functions[rule.endpoint])
             if roles is None or Role.AUDITOR in roles:

@@ -227,4 +227,8 @@ def test_secret_key_generated_once_into_instance(tmp_path, database_url):
     assert key_file.read_text() == first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
     assert len(first.config["SECRET_KEY"]) == 64
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
-    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
+    # and the key of identity card number hashes (rationing), made the same way
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["id_hash_key", "secret_key"]
+    assert (tmp_path / "id_hash_key").read_text() == first.config["ID_HASH_KEY"]
+    assert first.config["ID_HASH_KEY"] == second.config["ID_HASH_KEY"] != first.config["SECRET_KEY"]
+    assert oct((tmp_path / "id_hash_key").stat().st_mode & 0o777) == "0o600"

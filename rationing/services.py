@@ -1,0 +1,444 @@
+"""Citizens' rationing operations: outlets and their slots, booking rounds, bookings, the draw.
+
+Services take plain values, flush and never commit (the view commits once)."""
+
+import re
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from accounts.models import User
+from allocation.models import Plan, PlanLine, PlanRun, PlanStatus
+from catalog.models import Grade, Lot, Product
+from core.db import now_utc
+from core.errors import ServiceError
+from core.text import clean
+from extensions import db
+from recipients.models import RETAIL, Recipient
+
+from . import idcard, lottery
+from .models import (
+    Booking,
+    BookingRound,
+    BookingRoundStatus,
+    BookingStatus,
+    Outlet,
+    OutletSlot,
+    RoundOutlet,
+)
+
+# A mainland mobile number: 11 digits starting 13-19.
+PHONE = re.compile(r"1[3-9]\d{9}")
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
+REFERENCE_LENGTH = 10
+ID_MESSAGES = {
+    "length": _l("An identity card number has 18 characters."),
+    "characters": _l("An identity card number is 17 digits and a last digit or X."),
+    "province": _l("This is not an identity card number: its first two digits name no province."),
+    "birth_date": _l("This is not an identity card number: its birth date is not a real date."),
+    "check_character": _l(
+        "This identity card number is not valid: please check it digit by digit."
+    ),
+}
+
+
+def _user_id(actor: User | int | None) -> int | None:
+    return actor.id if isinstance(actor, User) else actor
+
+
+# Outlets ------------------------------------------------------------------------------------
+
+
+def create_outlet(recipient_id: int, name: str, address: str, district: str) -> Outlet:
+    unit = db.session.get(Recipient, recipient_id)
+    if unit is None or not unit.active:
+        raise ServiceError(_l("Choose an active retail unit."), "recipient_id")
+    if unit.tier != RETAIL:
+        raise ServiceError(
+            _l("Only retail units (tier 3) sell to citizens; %(name)s is not one.", name=unit.name),
+            "recipient_id",
+        )
+    name = clean(name)
+    if not name:
+        raise ServiceError(_l("Give the outlet a name."), "name")
+    same = sa.select(Outlet.id).where(Outlet.recipient_id == unit.id, Outlet.name == name)
+    if db.session.scalar(same) is not None:
+        raise ServiceError(
+            _l("%(unit)s already has an outlet of that name.", unit=unit.name), "name"
+        )
+    outlet = Outlet(
+        recipient_id=unit.id,
+        name=name,
+        address=clean(address),
+        district=clean(district) or unit.district,
+    )
+    db.session.add(outlet)
+    db.session.flush()
+    return outlet
+
+
+def add_slot(outlet: Outlet, starts: time, ends: time, capacity: int) -> OutletSlot:
+    if ends <= starts:
+        raise ServiceError(_l("A slot ends after it starts."), "ends")
+    if capacity < 1:
+        raise ServiceError(_l("A slot serves at least one person."), "capacity")
+    for slot in outlet.slots:
+        if starts < slot.ends and slot.starts < ends:
+            raise ServiceError(_l("It overlaps the slot %(slot)s.", slot=slot.label), "starts")
+    slot = OutletSlot(outlet=outlet, starts=starts, ends=ends, capacity=capacity)
+    db.session.add(slot)
+    db.session.flush()
+    return slot
+
+
+def outlets(active_only: bool = False) -> list[Outlet]:
+    query = sa.select(Outlet).join(Recipient).order_by(Outlet.district, Recipient.name, Outlet.name)
+    if active_only:
+        query = query.where(Outlet.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+# Booking rounds -----------------------------------------------------------------------------
+
+
+def retail_issued(plan: Plan, grade: Grade) -> dict[int, int]:
+    """Pieces of `grade` the plan issued to each retail unit (recipient id -> pieces)."""
+    run_id = sa.select(sa.func.max(PlanRun.id)).where(PlanRun.plan_id == plan.id).scalar_subquery()
+    rows = db.session.execute(
+        sa.select(PlanLine.recipient_id, sa.func.sum(PlanLine.quantity))
+        .join(Recipient, PlanLine.recipient_id == Recipient.id)
+        .join(Lot, PlanLine.lot_id == Lot.id)
+        .join(Product, Lot.product_id == Product.id)
+        .where(
+            PlanLine.run_id == run_id,
+            Recipient.tier == RETAIL,
+            Product.grade_id == grade.id,
+        )
+        .group_by(PlanLine.recipient_id)
+    )
+    return {recipient_id: int(pieces) for recipient_id, pieces in rows}
+
+
+def split(pieces: int, weights: dict[int, int]) -> dict[int, int]:
+    """`pieces` shared out in proportion to `weights` (largest remainder, ties by key)."""
+    total = sum(weights.values())
+    if not total:
+        return {key: 0 for key in weights}
+    shares = {key: pieces * w // total for key, w in weights.items()}
+    left = pieces - sum(shares.values())
+    by_remainder = sorted(weights, key=lambda k: (-(pieces * weights[k] % total), k))
+    for key in by_remainder[:left]:
+        shares[key] += 1
+    return shares
+
+
+@dataclass
+class RoundPlan:
+    """What a round would sell where, before it is opened: per outlet its pieces and places,
+    and the retail units of the plan that have no outlet to sell from."""
+
+    outlets: list[tuple[Outlet, int, int]]  # (outlet, pieces, places)
+    without_outlets: list[tuple[Recipient, int]]  # (unit, pieces)
+
+
+def round_plan(plan: Plan, grade: Grade, pieces_per_person: int) -> RoundPlan:
+    issued = retail_issued(plan, grade)
+    found = RoundPlan([], [])
+    by_unit: dict[int, list[Outlet]] = defaultdict(list)
+    for outlet in db.session.scalars(
+        sa.select(Outlet)
+        .where(Outlet.recipient_id.in_(list(issued)), Outlet.active.is_(True))
+        .order_by(Outlet.id)
+    ):
+        if outlet.capacity:
+            by_unit[outlet.recipient_id].append(outlet)
+    for recipient_id, pieces in sorted(issued.items()):
+        shops = by_unit.get(recipient_id)
+        if not shops:
+            found.without_outlets.append((db.session.get(Recipient, recipient_id), pieces))
+            continue
+        shares = split(pieces, {o.id: o.capacity for o in shops})
+        for outlet in shops:
+            places = min(shares[outlet.id] // pieces_per_person, outlet.capacity)
+            found.outlets.append((outlet, shares[outlet.id], places))
+    return found
+
+
+def open_round(
+    plan: Plan,
+    grade_id: int,
+    name: str,
+    pieces_per_person: int,
+    price_per_piece: Decimal,
+    opens_at: datetime,
+    closes_at: datetime,
+    pickup_on: date,
+    quota_days: int,
+    actor: User | int | None,
+) -> BookingRound:
+    """A booking round on the plan's retail allocation of a grade (the plan must be issued)."""
+    if plan.status is not PlanStatus.ISSUED:
+        raise ServiceError(_l("Only an issued plan's stock can be booked."), "plan_id")
+    grade = db.session.get(Grade, grade_id)
+    if grade is None:
+        raise ServiceError(_l("Choose a grade."), "grade_id")
+    if closes_at <= opens_at:
+        raise ServiceError(_l("Bookings close after they open."), "closes_at")
+    if pickup_on < closes_at.date():
+        raise ServiceError(_l("The pickup day comes after bookings close."), "pickup_on")
+    if pieces_per_person < 1:
+        raise ServiceError(_l("At least one piece per person."), "pieces_per_person")
+    shares = round_plan(plan, grade, pieces_per_person)
+    if not any(places for _, _, places in shares.outlets):
+        raise ServiceError(
+            _l(
+                "The plan issued no %(grade)s to a retail unit with an outlet and opening slots.",
+                grade=grade.name,
+            ),
+            "grade_id",
+        )
+    seed = secrets.token_hex(32)
+    found = BookingRound(
+        name=clean(name),
+        plan_id=plan.id,
+        grade_id=grade.id,
+        pieces_per_person=pieces_per_person,
+        price_per_piece=price_per_piece,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        pickup_on=pickup_on,
+        quota_days=quota_days,
+        seed=seed,
+        seed_sha256=lottery.commitment(seed),
+        created_by_id=_user_id(actor),
+    )
+    db.session.add(found)
+    db.session.flush()
+    for outlet, pieces, places in shares.outlets:
+        db.session.add(
+            RoundOutlet(round_id=found.id, outlet_id=outlet.id, pieces=pieces, places=places)
+        )
+    db.session.flush()
+    return found
+
+
+def open_rounds(at: datetime) -> list[BookingRound]:
+    """Rounds taking bookings at `at`."""
+    return list(
+        db.session.scalars(
+            sa.select(BookingRound)
+            .where(
+                BookingRound.status == BookingRoundStatus.OPEN,
+                BookingRound.opens_at <= at,
+                BookingRound.closes_at > at,
+            )
+            .order_by(BookingRound.pickup_on, BookingRound.id)
+        )
+    )
+
+
+def public_rounds(today: date) -> list[BookingRound]:
+    """Rounds a citizen may look at: those not yet past their pickup day, and drawn ones."""
+    return list(
+        db.session.scalars(
+            sa.select(BookingRound)
+            .where(BookingRound.pickup_on >= today)
+            .order_by(BookingRound.pickup_on, BookingRound.id)
+        )
+    )
+
+
+# Bookings -----------------------------------------------------------------------------------
+
+
+def id_hash(number: str, key: bytes | str) -> str:
+    return idcard.keyed_hash(number, key.encode() if isinstance(key, str) else key)
+
+
+def _reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def book(
+    found: BookingRound,
+    outlet_id: int,
+    slot_id: int,
+    name: str,
+    id_number: str,
+    phone: str,
+    flexible: bool,
+    key: bytes | str,
+    at: datetime | None = None,
+) -> Booking:
+    """Enter a person in a round's draw. One booking per person per round, and none in a round
+    whose pickup day is within `quota_days` of another they booked (whatever the outlet)."""
+    at = at or now_utc()
+    if not found.is_open(at):
+        raise ServiceError(_l("This round is not taking bookings now."))
+    share = db.session.get(RoundOutlet, (found.id, outlet_id))
+    if share is None or not share.places:
+        raise ServiceError(_l("Choose one of the round's outlets."), "outlet_id")
+    slot = db.session.get(OutletSlot, slot_id)
+    if slot is None or slot.outlet_id != outlet_id:
+        raise ServiceError(_l("Choose a time at that outlet."), "slot_id")
+    name = clean(name)
+    if not name or len(name) > 50:
+        raise ServiceError(_l("Give your name as on your identity card."), "name")
+    try:
+        number = idcard.validate(id_number, at.date())
+    except idcard.InvalidIdNumber as error:
+        raise ServiceError(ID_MESSAGES[error.code], "id_number") from None
+    phone = re.sub(r"[\s-]", "", phone or "")
+    if not PHONE.fullmatch(phone):
+        raise ServiceError(_l("Give an 11-digit mobile number."), "phone")
+    person = id_hash(number, key)
+    if db.session.scalar(
+        sa.select(Booking.id).where(Booking.round_id == found.id, Booking.id_hash == person)
+    ):
+        raise ServiceError(_l("This identity card number has already booked in this round."))
+    period = timedelta(days=found.quota_days)
+    window = [
+        BookingRound.pickup_on > found.pickup_on - period,
+        BookingRound.pickup_on < found.pickup_on + period,
+    ]
+    other = db.session.scalar(
+        sa.select(BookingRound)
+        .join(Booking, Booking.round_id == BookingRound.id)
+        .where(
+            Booking.id_hash == person,
+            Booking.status != BookingStatus.LOST,
+            BookingRound.id != found.id,
+            *window,
+        )
+        .limit(1)
+    )
+    if other is not None:
+        raise ServiceError(
+            _l(
+                "This identity card number has booked in %(round)s (pickup %(day)s): one booking "
+                "every %(days)s days.",
+                round=other.name,
+                day=other.pickup_on.isoformat(),
+                days=found.quota_days,
+            )
+        )
+    booking = Booking(
+        round_id=found.id,
+        reference=_reference(),
+        outlet_id=outlet_id,
+        slot_id=slot_id,
+        flexible=flexible,
+        name=name,
+        phone=phone,
+        id_hash=person,
+        created_at=at,
+    )
+    db.session.add(booking)
+    db.session.flush()
+    return booking
+
+
+def find_booking(found: BookingRound, id_number: str, phone: str, key: bytes | str):
+    """The person's booking in the round, when the number and phone match one (else None)."""
+    try:
+        number = idcard.validate(id_number, found.pickup_on)
+    except idcard.InvalidIdNumber as error:
+        raise ServiceError(ID_MESSAGES[error.code], "id_number") from None
+    phone = re.sub(r"[\s-]", "", phone or "")
+    return db.session.scalar(
+        sa.select(Booking).where(
+            Booking.round_id == found.id,
+            Booking.id_hash == id_hash(number, key),
+            Booking.phone == phone,
+        )
+    )
+
+
+# The draw -----------------------------------------------------------------------------------
+
+
+def draw(found: BookingRound, actor: User | int | None, at: datetime | None = None) -> dict:
+    """Draw the round's lottery (after bookings close): winners get a pickup code; the seed is
+    published. Returns {"entries", "won", "moved"}."""
+    at = at or now_utc()
+    locked = db.session.scalar(
+        sa.select(BookingRound).where(BookingRound.id == found.id).with_for_update()
+    )
+    if locked.status is not BookingRoundStatus.OPEN:
+        raise ServiceError(_l("This round has been drawn already."))
+    if at < locked.closes_at:
+        raise ServiceError(_l("The draw comes after bookings close."))
+    shares = {share.outlet_id: share for share in locked.outlets}
+    outlets = [
+        lottery.Outlet(
+            share.outlet_id,
+            share.outlet.district,
+            share.places,
+            tuple((slot.id, slot.capacity) for slot in share.outlet.slots),
+        )
+        for share in shares.values()
+    ]
+    bookings = list(db.session.scalars(sa.select(Booking).where(Booking.round_id == found.id)))
+    result = lottery.draw(
+        locked.seed,
+        [lottery.Entry(b.reference, b.outlet_id, b.slot_id, b.flexible) for b in bookings],
+        outlets,
+    )
+    codes: set[str] = set()
+    moved = 0
+    for booking in bookings:
+        won = result[booking.reference]
+        if won is None:
+            booking.status = BookingStatus.LOST
+            continue
+        code = f"{secrets.randbelow(10**8):08d}"
+        while code in codes:
+            code = f"{secrets.randbelow(10**8):08d}"
+        codes.add(code)
+        booking.status = BookingStatus.WON
+        booking.won_outlet_id, booking.won_slot_id = won.outlet, won.slot
+        booking.pickup_code = code
+        moved += won.moved
+    locked.status = BookingRoundStatus.DRAWN
+    locked.drawn_at = at
+    locked.drawn_by_id = _user_id(actor)
+    db.session.flush()
+    return {"entries": len(bookings), "won": len(codes), "moved": moved}
+
+
+@dataclass
+class OutletCount:
+    outlet: Outlet
+    pieces: int
+    places: int
+    booked: int
+    won: int
+
+
+def round_counts(found: BookingRound) -> list[OutletCount]:
+    """Per outlet of the round: pieces, places, bookings made there, and winners placed there."""
+    booked = dict(
+        db.session.execute(
+            sa.select(Booking.outlet_id, sa.func.count())
+            .where(Booking.round_id == found.id)
+            .group_by(Booking.outlet_id)
+        ).all()
+    )
+    won = dict(
+        db.session.execute(
+            sa.select(Booking.won_outlet_id, sa.func.count())
+            .where(Booking.round_id == found.id, Booking.status == BookingStatus.WON)
+            .group_by(Booking.won_outlet_id)
+        ).all()
+    )
+    return [
+        OutletCount(
+            s.outlet, s.pieces, s.places, booked.get(s.outlet_id, 0), won.get(s.outlet_id, 0)
+        )
+        for s in found.outlets
+    ]

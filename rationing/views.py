@@ -1,0 +1,301 @@
+"""Citizens' rationing pages: outlets and booking rounds for the allocator; the booking page,
+the result look-up and the published draw for citizens (no sign-in, phone-sized first)."""
+
+from datetime import UTC, datetime
+
+import segno
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+from markupsafe import Markup
+
+from accounts.guards import public, roles_required
+from accounts.models import Role
+from allocation.models import Plan, PlanStatus
+from catalog.models import Grade
+from core.clock import local_today, zone
+from core.nav import NavItem
+from core.transaction import run_service
+from extensions import db, limiter
+from recipients.models import RETAIL, Recipient
+
+from . import idcard, services
+from .forms import BookingForm, BookingRoundForm, DrawForm, LookupForm, OutletForm, SlotForm
+from .models import Booking, BookingRound, BookingRoundStatus, Outlet
+
+bp = Blueprint("rationing", __name__)
+
+NAV = [
+    NavItem("rationing.booking_rounds", _l("Citizen bookings")),
+    NavItem("rationing.outlets", _l("Outlets"), "admin"),
+]
+STAFF = (Role.ALLOCATOR,)
+
+
+def _utc(local: datetime) -> datetime:
+    """A time typed in the city's local time, as stored (UTC)."""
+    return local.replace(tzinfo=zone()).astimezone(UTC)
+
+
+# Outlets (the allocator) ---------------------------------------------------------------------
+
+
+def _retail_choices():
+    units = db.session.scalars(
+        sa.select(Recipient)
+        .where(Recipient.tier == RETAIL, Recipient.active.is_(True))
+        .order_by(Recipient.name)
+    )
+    return [(u.id, u.name) for u in units]
+
+
+@bp.route("/outlets", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def outlets():
+    form = OutletForm()
+    form.recipient_id.choices = _retail_choices()
+    if form.validate_on_submit():
+        done = run_service(
+            lambda: services.create_outlet(
+                form.recipient_id.data, form.name.data, form.address.data, form.district.data
+            ),
+            form,
+        )
+        if done:
+            flash(_("Outlet %(name)s added: give it its opening slots.", name=done.value.name))
+            return redirect(url_for("rationing.outlet", outlet_id=done.value.id))
+    return render_template("rationing/outlets.html", outlets=services.outlets(), form=form)
+
+
+@bp.route("/outlets/<int:outlet_id>", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def outlet(outlet_id: int):
+    found = db.get_or_404(Outlet, outlet_id)
+    form = SlotForm()
+    if form.validate_on_submit():
+        done = run_service(
+            lambda: services.add_slot(found, form.starts.data, form.ends.data, form.capacity.data),
+            form,
+        )
+        if done:
+            flash(_("Slot %(slot)s added.", slot=done.value.label), "success")
+            return redirect(url_for("rationing.outlet", outlet_id=found.id))
+    return render_template("rationing/outlet.html", outlet=found, form=form)
+
+
+# Booking rounds (the allocator) --------------------------------------------------------------
+
+
+@bp.route("/booking-rounds")
+@roles_required(*STAFF)
+def booking_rounds():
+    rounds = db.session.scalars(sa.select(BookingRound).order_by(BookingRound.id.desc()))
+    return render_template("rationing/rounds.html", rounds=list(rounds))
+
+
+def _round_form() -> BookingRoundForm:
+    form = BookingRoundForm()
+    plans = db.session.scalars(
+        sa.select(Plan).where(Plan.status == PlanStatus.ISSUED).order_by(Plan.id.desc())
+    )
+    form.plan_id.choices = [(p.id, f"{p.number} · {p.round.name}") for p in plans]
+    grades = db.session.scalars(sa.select(Grade).where(Grade.active.is_(True)).order_by(Grade.id))
+    form.grade_id.choices = [(g.id, g.name) for g in grades]
+    return form
+
+
+@bp.route("/booking-rounds/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def new_booking_round():
+    form = _round_form()
+    if form.validate_on_submit():
+        plan = db.session.get(Plan, form.plan_id.data)
+        done = run_service(
+            lambda: services.open_round(
+                plan,
+                form.grade_id.data,
+                form.name.data,
+                form.pieces_per_person.data,
+                form.price_per_piece.data,
+                _utc(form.opens_at.data),
+                _utc(form.closes_at.data),
+                form.pickup_on.data,
+                form.quota_days.data,
+                current_user,
+            ),
+            form,
+        )
+        if done:
+            flash(_("Round %(name)s opened.", name=done.value.name), "success")
+            return redirect(url_for("rationing.booking_round", booking_round_id=done.value.id))
+    return render_template("rationing/new_round.html", form=form)
+
+
+@bp.route("/booking-rounds/<int:booking_round_id>")
+@roles_required(*STAFF)
+def booking_round(booking_round_id: int):
+    found = db.get_or_404(BookingRound, booking_round_id)
+    return render_template(
+        "rationing/round.html",
+        round=found,
+        counts=services.round_counts(found),
+        draw_form=DrawForm(formdata=None),
+        now=datetime.now(UTC),
+    )
+
+
+@bp.route("/booking-rounds/<int:booking_round_id>/draw", methods=["POST"])
+@roles_required(*STAFF)
+def draw(booking_round_id: int):
+    found = db.get_or_404(BookingRound, booking_round_id)
+    if DrawForm().validate_on_submit():
+        done = run_service(lambda: services.draw(found, current_user))
+        if done:
+            flash(
+                _(
+                    "Drawn: %(won)s of %(entries)s bookings may buy (%(moved)s moved to another "
+                    "time or outlet).",
+                    **done.value,
+                ),
+                "success",
+            )
+    return redirect(url_for("rationing.booking_round", booking_round_id=booking_round_id))
+
+
+# Citizens (no sign-in) -----------------------------------------------------------------------
+
+
+def _id_key() -> str:
+    """The person making the request, by the keyed hash of the number they typed (rate
+    limits per person); by address when they typed none."""
+    number = idcard.normalise(request.form.get("id_number", ""))
+    if not number:
+        return "address:" + get_remote_address()
+    return "person:" + services.id_hash(number, current_app.config["ID_HASH_KEY"])
+
+
+def _per_address() -> str:
+    return current_app.config["BOOKING_LIMIT_PER_ADDRESS"]
+
+
+def _per_person() -> str:
+    return current_app.config["BOOKING_LIMIT_PER_PERSON"]
+
+
+def _public_round(booking_round_id: int) -> BookingRound:
+    found = db.get_or_404(BookingRound, booking_round_id)
+    if found.pickup_on < local_today() and found.status is not BookingRoundStatus.DRAWN:
+        abort(404)
+    return found
+
+
+def _place_choices(found: BookingRound) -> dict:
+    """The outlets and times one can choose, grouped by outlet (district · outlet)."""
+    groups: dict[str, list] = {}
+    for share in found.outlets:
+        if not share.places:
+            continue
+        outlet = share.outlet
+        label = f"{outlet.district} · {outlet.name}" if outlet.district else outlet.name
+        groups[label] = [(f"{outlet.id}-{slot.id}", slot.label) for slot in outlet.slots]
+    return groups
+
+
+@bp.route("/book")
+@public
+def book_index():
+    today = local_today()
+    return render_template(
+        "rationing/book_index.html",
+        rounds=services.public_rounds(today),
+        now=datetime.now(UTC),
+    )
+
+
+@bp.route("/book/<int:booking_round_id>", methods=["GET", "POST"])
+@public
+@limiter.limit(_per_address, methods=["POST"])
+@limiter.limit(_per_person, methods=["POST"], key_func=_id_key)
+def book(booking_round_id: int):
+    found = _public_round(booking_round_id)
+    form = BookingForm()
+    form.place.choices = _place_choices(found)
+    if form.validate_on_submit():
+        outlet_id, slot_id = (int(x) for x in form.place.data.split("-"))
+        done = run_service(
+            lambda: services.book(
+                found,
+                outlet_id,
+                slot_id,
+                form.name.data,
+                form.id_number.data,
+                form.phone.data,
+                form.flexible.data,
+                current_app.config["ID_HASH_KEY"],
+            ),
+            form,
+            fields={"outlet_id": "place", "slot_id": "place"},
+        )
+        if done:
+            reference = done.value.reference
+            return redirect(
+                url_for("rationing.booked", booking_round_id=found.id, reference=reference)
+            )
+    return render_template("rationing/book.html", round=found, form=form, now=datetime.now(UTC))
+
+
+@bp.route("/book/<int:booking_round_id>/booked/<reference>")
+@public
+def booked(booking_round_id: int, reference: str):
+    booking = db.session.scalar(
+        sa.select(Booking).where(
+            Booking.round_id == booking_round_id, Booking.reference == reference
+        )
+    )
+    if booking is None:
+        abort(404)
+    return render_template("rationing/booked.html", booking=booking, round=booking.round)
+
+
+def _qr(code: str) -> Markup:
+    """The pickup code as an inline SVG QR code (no image file, no outside service)."""
+    svg = segno.make(code, error="m", micro=False).svg_inline(scale=6, border=2)
+    return Markup(svg)  # noqa: S704 - segno's own SVG of digits
+
+
+@bp.route("/book/<int:booking_round_id>/result", methods=["GET", "POST"])
+@public
+@limiter.limit(_per_address, methods=["POST"])
+@limiter.limit(_per_person, methods=["POST"], key_func=_id_key)
+def result(booking_round_id: int):
+    found = _public_round(booking_round_id)
+    form = LookupForm()
+    booking = None
+    looked = False
+    if form.validate_on_submit():
+        done = run_service(
+            lambda: services.find_booking(
+                found, form.id_number.data, form.phone.data, current_app.config["ID_HASH_KEY"]
+            ),
+            form,
+        )
+        looked = bool(done)
+        booking = done.value if done else None
+    return render_template(
+        "rationing/result.html",
+        round=found,
+        form=form,
+        booking=booking,
+        looked=looked,
+        qr=_qr(booking.pickup_code) if booking is not None and booking.pickup_code else None,
+    )
+
+
+@bp.route("/book/<int:booking_round_id>/draw")
+@public
+def published_draw(booking_round_id: int):
+    found = _public_round(booking_round_id)
+    return render_template("rationing/draw.html", round=found, counts=services.round_counts(found))

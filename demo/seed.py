@@ -9,6 +9,7 @@ from accounts.models import Role, User
 from extensions import db
 
 from .procurement import seed as seed_procurement
+from .rationing import seed_rationing
 from .rounds import seed_rounds
 from .stock import seed as seed_stock
 
@@ -50,6 +51,7 @@ def seed_demo() -> list[str]:
     created.extend(seed_stock())
     created.extend(seed_procurement())
     created.extend(seed_rounds(_user_id(Role.ALLOCATOR), _user_id(Role.APPROVER)))
+    created.extend(seed_rationing(_user_id(Role.ALLOCATOR)))
     return created
 
 

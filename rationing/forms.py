@@ -83,7 +83,7 @@ class BookingForm(FlaskForm):
     flexible = BooleanField(
         _l("If my outlet or time is full, another time or outlet in the same district is fine.")
     )
-    name = StringField(_l("Name"), validators=[InputRequired(), Length(max=50)])
+    name = StringField(_l("Full name"), validators=[InputRequired(), Length(max=50)])
     id_number = StringField(
         _l("Identity card number"),
         validators=[InputRequired(), Length(max=40)],

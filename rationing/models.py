@@ -99,6 +99,8 @@ class BookingRound(db.Model):
         sa.CheckConstraint("quota_days >= 1", name="quota_days_positive"),
         sa.CheckConstraint("price_per_piece >= 0", name="price_not_negative"),
         sa.CheckConstraint("closes_at > opens_at", name="closes_after_opening"),
+        # A plan's retail pieces of a grade are booked once.
+        sa.UniqueConstraint("plan_id", "grade_id", name="uq_rationing_rounds_plan_grade"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from accounts.models import User
 from allocation.models import Plan, PlanLine, PlanRun, PlanStatus
 from catalog.models import Grade, Lot, Product
+from core.clock import local_date
 from core.db import now_utc
 from core.errors import ServiceError
 from core.text import clean
@@ -189,10 +190,23 @@ def open_round(
         raise ServiceError(_l("Choose a grade."), "grade_id")
     if closes_at <= opens_at:
         raise ServiceError(_l("Bookings close after they open."), "closes_at")
-    if pickup_on < closes_at.date():
+    if pickup_on < local_date(closes_at):
         raise ServiceError(_l("The pickup day comes after bookings close."), "pickup_on")
     if pieces_per_person < 1:
         raise ServiceError(_l("At least one piece per person."), "pieces_per_person")
+    booked = sa.select(BookingRound.name).where(
+        BookingRound.plan_id == plan.id, BookingRound.grade_id == grade.id
+    )
+    earlier = db.session.scalar(booked)
+    if earlier is not None:
+        raise ServiceError(
+            _l(
+                "%(grade)s of this plan is booked in %(round)s already.",
+                grade=grade.name,
+                round=earlier,
+            ),
+            "grade_id",
+        )
     shares = round_plan(plan, grade, pieces_per_person)
     if not any(places for _, _, places in shares.outlets):
         raise ServiceError(

@@ -193,14 +193,15 @@ def _public_round(booking_round_id: int) -> BookingRound:
 
 
 def _place_choices(found: BookingRound) -> dict:
-    """The outlets and times one can choose, grouped by outlet (district · outlet)."""
+    """The outlets and times one can choose ("outlet time"), grouped by district."""
     groups: dict[str, list] = {}
-    for share in found.outlets:
+    for share in sorted(found.outlets, key=lambda s: (s.outlet.district, s.outlet.name)):
         if not share.places:
             continue
         outlet = share.outlet
-        label = f"{outlet.district} · {outlet.name}" if outlet.district else outlet.name
-        groups[label] = [(f"{outlet.id}-{slot.id}", slot.label) for slot in outlet.slots]
+        groups.setdefault(outlet.district or _("Other"), []).extend(
+            (f"{outlet.id}-{slot.id}", f"{outlet.name} {slot.label}") for slot in outlet.slots
+        )
     return groups
 
 

@@ -32,11 +32,19 @@ def city(app, make_user, make_lot, make_recipient, make_round):
     alloc = make_user("alloc", Role.ALLOCATOR)
     appr = make_user("appr", Role.APPROVER)
     make_lot("surgical", 3000, lot_number="LOT-SG-001", pieces_per_box=50)
+    make_lot("daily_protective", 2000, lot_number="LOT-RC-001", pieces_per_box=50)
+    make_lot("disposable_medical", 2000, lot_number="LOT-YC-001", pieces_per_box=50)
     hospital = make_recipient("韶关市第一人民医院", "hospital")
     chain = make_recipient("大参林医药集团韶关公司", "pharmacy", district="浈江区")
     other = make_recipient("老百姓大药房韶关公司", "pharmacy", district="武江区")
     round_id = make_round(
-        [(hospital, "surgical", 1000), (chain, "surgical", 1000), (other, "surgical", 500)]
+        [
+            (hospital, "surgical", 1000),
+            (chain, "surgical", 1000),
+            (other, "surgical", 500),
+            (chain, "daily_protective", 1000),
+            (chain, "disposable_medical", 1000),
+        ]
     )
     with app.app_context():
         plan = plans.create_plan(db.session.get(Round, round_id), alloc)
@@ -52,9 +60,11 @@ def city(app, make_user, make_lot, make_recipient, make_round):
         services.add_slot(third, time(14), time(16), 50)
         db.session.commit()
         surgical = db.session.scalar(sa.select(Grade).where(Grade.code == "surgical"))
+        grades = {g.code: g.id for g in db.session.scalars(sa.select(Grade))}
         return {
             "plan_id": plan.id,
             "grade_id": surgical.id,
+            "grades": grades,
             "alloc": alloc,
             "outlets": [first.id, second.id, third.id],
             "issued": services.retail_issued(plan, surgical),
@@ -73,12 +83,10 @@ def _open(app, city, **changes) -> int:
         "pickup_on": (NOW + timedelta(days=2)).date(),
         "quota_days": 7,
     } | changes
+    grade_id = values.pop("grade_id", city["grade_id"])
     with app.app_context():
         found = services.open_round(
-            db.session.get(Plan, city["plan_id"]),
-            city["grade_id"],
-            actor=city["alloc"],
-            **values,
+            db.session.get(Plan, city["plan_id"]), grade_id, actor=city["alloc"], **values
         )
         db.session.commit()
         return found.id
@@ -119,6 +127,13 @@ def test_only_an_issued_plans_retail_stock_of_the_grade_is_booked(
         assert caught.value.field == "grade_id"
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.count(BookingRound.id))) == 0
+
+
+def test_a_plans_retail_pieces_of_a_grade_are_booked_once(app, city):
+    _open(app, city)
+    with pytest.raises(services.ServiceError) as caught:
+        _open(app, city, name="再来一轮")
+    assert caught.value.field == "grade_id"
 
 
 def _book(client, round_id: int, n: int, place: str, **fields):
@@ -193,9 +208,16 @@ def test_the_same_number_books_once_per_round_and_once_per_period(app, client, c
         app,
         city,
         name="2 月 11 日口罩预约",
+        grade_id=city["grades"]["daily_protective"],
         pickup_on=(NOW + timedelta(days=5)).date(),  # 3 days after the first: within 7
     )
-    far = _open(app, city, name="2 月 20 日口罩预约", pickup_on=(NOW + timedelta(days=14)).date())
+    far = _open(
+        app,
+        city,
+        name="2 月 20 日口罩预约",
+        grade_id=city["grades"]["disposable_medical"],
+        pickup_on=(NOW + timedelta(days=14)).date(),
+    )
     first = city["outlets"][0]
     with app.app_context():
         slot = db.session.get(Outlet, first).slots[0].id

@@ -98,6 +98,7 @@ def upgrade():
         sa.CheckConstraint(
             "closes_at > opens_at", name=op.f("ck_rationing_rounds_closes_after_opening")
         ),
+        sa.UniqueConstraint("plan_id", "grade_id", name="uq_rationing_rounds_plan_grade"),
         sa.CheckConstraint(
             "pieces_per_person >= 1", name=op.f("ck_rationing_rounds_pieces_per_person_positive")
         ),

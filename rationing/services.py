@@ -267,6 +267,34 @@ def public_rounds(today: date) -> list[BookingRound]:
     )
 
 
+@dataclass(frozen=True)
+class Place:
+    """An outlet and time of a round that a citizen may choose."""
+
+    district: str
+    outlet_id: int
+    outlet: str
+    slot_id: int
+    slot: str
+
+
+def round_places(found: BookingRound) -> list[Place]:
+    """The round's outlets (those with places) and their slots, by district, outlet, time: one
+    query, whatever the number of outlets."""
+    rows = db.session.execute(
+        sa.select(Outlet.district, Outlet.id, Outlet.name, OutletSlot.id, OutletSlot.starts,
+                  OutletSlot.ends)
+        .join(RoundOutlet, RoundOutlet.outlet_id == Outlet.id)
+        .join(OutletSlot, OutletSlot.outlet_id == Outlet.id)
+        .where(RoundOutlet.round_id == found.id, RoundOutlet.places > 0)
+        .order_by(Outlet.district, Outlet.name, Outlet.id, OutletSlot.starts)
+    )  # fmt: skip
+    return [
+        Place(district, outlet_id, name, slot_id, f"{starts:%H:%M}–{ends:%H:%M}")
+        for district, outlet_id, name, slot_id, starts, ends in rows
+    ]
+
+
 # Bookings -----------------------------------------------------------------------------------
 
 

@@ -192,15 +192,31 @@ def _public_round(booking_round_id: int) -> BookingRound:
     return found
 
 
-def _place_choices(found: BookingRound) -> dict:
-    """The outlets and times one can choose ("outlet time"), grouped by district."""
+# Up to this many outlet-and-time choices, the booking form lists them all; beyond it, the
+# citizen first picks a district (a list of 600 times is no use on a phone).
+PLACES_ON_ONE_PAGE = 45
+
+
+def _places(found: BookingRound) -> tuple[list, list[str], str]:
+    """(the choices shown, the round's districts, the district chosen: "" for all)."""
+    places = services.round_places(found)
+    districts = sorted({p.district for p in places})
+    district = request.values.get("district", "")
+    if district not in districts:
+        district = ""
+    if district:
+        places = [p for p in places if p.district == district]
+    elif len(places) > PLACES_ON_ONE_PAGE:
+        places = []  # choose a district first
+    return places, districts, district
+
+
+def _place_choices(places: list) -> dict:
+    """The choices ("outlet time"), grouped by district."""
     groups: dict[str, list] = {}
-    for share in sorted(found.outlets, key=lambda s: (s.outlet.district, s.outlet.name)):
-        if not share.places:
-            continue
-        outlet = share.outlet
-        groups.setdefault(outlet.district or _("Other"), []).extend(
-            (f"{outlet.id}-{slot.id}", f"{outlet.name} {slot.label}") for slot in outlet.slots
+    for place in places:
+        groups.setdefault(place.district or _("Other"), []).append(
+            (f"{place.outlet_id}-{place.slot_id}", f"{place.outlet} {place.slot}")
         )
     return groups
 
@@ -222,9 +238,10 @@ def book_index():
 @limiter.limit(_per_person, methods=["POST"], key_func=_id_key)
 def book(booking_round_id: int):
     found = _public_round(booking_round_id)
+    places, districts, district = _places(found)
     form = BookingForm()
-    form.place.choices = _place_choices(found)
-    if form.validate_on_submit():
+    form.place.choices = _place_choices(places)
+    if places and form.validate_on_submit():
         outlet_id, slot_id = (int(x) for x in form.place.data.split("-"))
         done = run_service(
             lambda: services.book(
@@ -245,7 +262,15 @@ def book(booking_round_id: int):
             return redirect(
                 url_for("rationing.booked", booking_round_id=found.id, reference=reference)
             )
-    return render_template("rationing/book.html", round=found, form=form, now=datetime.now(UTC))
+    return render_template(
+        "rationing/book.html",
+        round=found,
+        form=form,
+        now=datetime.now(UTC),
+        places=places,
+        districts=districts,
+        district=district,
+    )
 
 
 @bp.route("/book/<int:booking_round_id>/booked/<reference>")

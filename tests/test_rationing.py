@@ -371,3 +371,30 @@ def test_the_allocator_adds_outlets_slots_and_rounds_in_pages(app, client, city,
     assert response.status_code == 302
     round_page = client.get(response.location).get_data(as_text=True)
     assert "大参林解放路店" in round_page and "SHA-256" in round_page
+
+
+def test_a_city_of_outlets_is_chosen_district_first(app, client, city, monkeypatch):
+    from rationing import views
+
+    monkeypatch.setattr(views, "PLACES_ON_ONE_PAGE", 2)
+    round_id = _open(app, city)
+    page = client.get(f"/book/{round_id}").get_data(as_text=True)
+    assert "district=" in page and 'name="place"' not in page  # districts first
+    zhenjiang = client.get(f"/book/{round_id}?district=浈江区").get_data(as_text=True)
+    assert "大参林风采路店" in zhenjiang and "老百姓大药房工业路店" not in zhenjiang
+    third = city["outlets"][2]  # 武江区
+    with app.app_context():
+        slot = db.session.get(Outlet, third).slots[0].id
+    response = client.post(
+        f"/book/{round_id}?district=浈江区",
+        data={
+            "place": f"{third}-{slot}",
+            "name": "市民",
+            "id_number": citizen(30),
+            "phone": "13807510030",
+            "consent": "y",
+        },
+    )
+    assert response.status_code == 200  # not one of this district's choices
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 0

@@ -37,6 +37,7 @@ def test_a_citizen_books_on_a_phone_in_chinese(phone, screenshot):
     page.get_by_role("link", name="预约", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("日常防护口罩预约"))).to_be_visible()
 
+    page.locator(".district-choice a").first.click()  # a city of outlets: district first
     place = page.get_by_label("门店和时段")
     place.select_option(index=1)
     page.get_by_label(re.compile("同意调到本区其他时段或门店")).check()

@@ -78,3 +78,11 @@ def refresh_statistics(session, rows: int, *tables: str) -> None:
         return
     for table in tables:
         session.execute(sa.text(f'ANALYZE "{table}"'))
+
+
+def transaction_lock(session, name: str) -> None:
+    """Wait for, and hold until the transaction ends, a lock named `name`: on PostgreSQL an
+    advisory lock (a row that does not exist yet cannot be locked: the second booking of one
+    person, say), on SQLite nothing (writers take turns there anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": name})

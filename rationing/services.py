@@ -16,7 +16,7 @@ from accounts.models import User
 from allocation.models import Plan, PlanLine, PlanRun, PlanStatus
 from catalog.models import Grade, Lot, Product
 from core.clock import local_date
-from core.db import now_utc
+from core.db import now_utc, transaction_lock
 from core.errors import ServiceError
 from core.text import clean
 from extensions import db
@@ -339,6 +339,8 @@ def book(
     if not PHONE.fullmatch(phone):
         raise ServiceError(_l("Give an 11-digit mobile number."), "phone")
     person = id_hash(number, key)
+    # One person's bookings are checked and written one at a time (two tabs, two phones).
+    transaction_lock(db.session, f"booking:{person}")
     if db.session.scalar(
         sa.select(Booking.id).where(Booking.round_id == found.id, Booking.id_hash == person)
     ):
@@ -380,8 +382,13 @@ def book(
         id_hash=person,
         created_at=at,
     )
-    db.session.add(booking)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(booking)
+    except sa.exc.IntegrityError:  # the same person at the same instant, should the lock fail
+        raise ServiceError(
+            _l("This identity card number has already booked in this round.")
+        ) from None
     return booking
 
 

@@ -398,3 +398,37 @@ def test_a_city_of_outlets_is_chosen_district_first(app, client, city, monkeypat
     assert response.status_code == 200  # not one of this district's choices
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 0
+
+
+@pytest.mark.postgres
+def test_one_person_booking_twice_at_the_same_instant_books_once(app, city):
+    """Two phones, one identity card number, the same moment (PostgreSQL, a thread each,
+    released together): one booking, the other told; and across two rounds within the quota
+    period, the same."""
+    from tests.test_plan_races import at_once
+
+    first_round = _open(app, city)
+    second_round = _open(
+        app,
+        city,
+        name="2 月 9 日口罩预约",
+        grade_id=city["grades"]["daily_protective"],
+        pickup_on=(NOW + timedelta(days=3)).date(),
+    )
+    first = city["outlets"][0]
+    with app.app_context():
+        slot = db.session.get(Outlet, first).slots[0].id
+    key = app.config["ID_HASH_KEY"]
+
+    def booking(round_id: int, n: int):
+        def act():
+            found = db.session.get(BookingRound, round_id)
+            services.book(found, first, slot, "市民", citizen(n), "13807510040", False, key)
+
+        return act
+
+    for n, rounds in ((40, (first_round, first_round)), (41, (first_round, second_round))):
+        outcomes = at_once(app, booking(rounds[0], n), booking(rounds[1], n))
+        assert sorted(outcomes) == ["done", "refused"], outcomes
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 2

@@ -119,6 +119,12 @@ class User(UserMixin, db.Model):
         return [role for role in Role if role in self.roles]
 
 
+def actor_id(actor: "User | int | None") -> int | None:
+    """The id of who acts: a services' `actor` argument is a user, a user's id, or None (the
+    command line, the demo)."""
+    return actor.id if isinstance(actor, User) else actor
+
+
 class UserRole(db.Model):
     __tablename__ = "user_roles"
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-from accounts.models import User
+from accounts.models import User, actor_id
 from catalog.models import Grade
 from core.clock import local_today
 from core.db import refresh_statistics
@@ -43,7 +43,7 @@ from .models import (
     Round,
     RoundStatus,
 )
-from .services import _user_id, current_policy, policy_settings
+from .services import current_policy, policy_settings
 
 S = PlanStatus
 
@@ -96,7 +96,7 @@ def transition(
         plan=plan,
         from_status=before,
         to_status=to,
-        actor_id=_user_id(actor),
+        actor_id=actor_id(actor),
         comment=clean(comment),
         run_version=run.version if run is not None else None,
     )
@@ -131,7 +131,7 @@ def create_plan(round_: Round, actor: User | int | None) -> Plan:
                 status=existing.status.label,
             )
         )
-    plan = Plan(number=_next_number(round_.round_date), round=round_, created_by_id=_user_id(actor))
+    plan = Plan(number=_next_number(round_.round_date), round=round_, created_by_id=actor_id(actor))
     db.session.add(plan)
     try:
         transition(plan, S.DRAFT, actor)
@@ -229,7 +229,7 @@ def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) 
     run = PlanRun(
         plan=plan,
         version=version,
-        ran_by_id=_user_id(actor),
+        ran_by_id=actor_id(actor),
         policy_id=policy_version.id if policy_version else None,
         policy=settings,
         lots=[
@@ -304,7 +304,7 @@ def run_plan(plan: Plan, actor: User | int | None, on_date: date | None = None) 
         db.session, len(requests), PlanLine.__tablename__, PlanRunRequest.__tablename__
     )
     db.session.expire(run, ["lines"])
-    plan.last_run_by_id = _user_id(actor)
+    plan.last_run_by_id = actor_id(actor)
     plan.last_run_at = run.ran_at
     if plan.status is S.RETURNED:
         transition(plan, S.DRAFT, actor, "re-run")
@@ -372,7 +372,7 @@ def _authors(plan: Plan) -> set[int]:
 
 
 def may_approve(plan: Plan, actor: User | int | None) -> bool:
-    return _user_id(actor) not in _authors(plan)
+    return actor_id(actor) not in _authors(plan)
 
 
 def approve(plan: Plan, actor: User | int | None, comment: str = "") -> None:
@@ -508,7 +508,7 @@ def reverse(plan: Plan, actor: User | int | None, reason: str) -> PlanReversal:
     lock(plan)
     if plan.status is not S.ISSUED:
         raise ServiceError(_l("Only an issued plan can be reversed."))
-    document = PlanReversal(plan_id=plan.id, reason=reason, actor_id=_user_id(actor))
+    document = PlanReversal(plan_id=plan.id, reason=reason, actor_id=actor_id(actor))
     db.session.add(document)
     db.session.flush()
     ledger.reverse_many(
@@ -573,7 +573,7 @@ def record_delivery(
         received_on=received_on,
         quantity_received=quantity_received,
         discrepancy=discrepancy,
-        recorded_by_id=_user_id(actor),
+        recorded_by_id=actor_id(actor),
     )
     try:
         with db.session.begin_nested():  # the unique constraint, should the lock be bypassed

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
-from accounts.models import User
+from accounts.models import User, actor_id
 from catalog.models import Grade
 from core.db import now_utc
 from core.errors import ServiceError
@@ -23,11 +23,6 @@ from extensions import db
 from recipients.models import TIERS, Recipient
 
 from .models import AllocationRequest, PolicyVersion, Round, RoundStatus
-
-
-def _user_id(actor: User | int | None) -> int | None:
-    return actor.id if isinstance(actor, User) else actor
-
 
 # Rounds and requests ----------------------------------------------------------------------
 
@@ -42,7 +37,7 @@ def create_round(name: str, round_date: date, actor: User | int | None, note: st
         raise ServiceError(_l("Give the round a name."), "name")
     if find_round(name) is not None:
         raise ServiceError(_l("A round named %(name)s already exists.", name=name), "name")
-    found = Round(name=name, round_date=round_date, note=clean(note), created_by_id=_user_id(actor))
+    found = Round(name=name, round_date=round_date, note=clean(note), created_by_id=actor_id(actor))
     db.session.add(found)
     db.session.flush()
     return found
@@ -171,7 +166,7 @@ def add_request(round_: Round, item: RequestInput, actor: User | int | None) -> 
         quantity=item.quantity,
         minimum=item.minimum,
         note=clean(item.note)[:500],
-        created_by_id=_user_id(actor),
+        created_by_id=actor_id(actor),
     )
     db.session.add(request)
     db.session.flush()
@@ -193,7 +188,7 @@ def add_requests(
             quantity=item.quantity,
             minimum=item.minimum,
             note=clean(item.note)[:500],
-            created_by_id=_user_id(actor),
+            created_by_id=actor_id(actor),
         )
         for item in items
     ]
@@ -208,7 +203,7 @@ def withdraw_request(request: AllocationRequest, actor: User | int | None) -> No
     if request.withdrawn_at is not None:
         raise ServiceError(_l("This request has already been withdrawn."))
     request.withdrawn_at = now_utc()
-    request.withdrawn_by_id = _user_id(actor)
+    request.withdrawn_by_id = actor_id(actor)
     db.session.flush()
 
 
@@ -305,7 +300,7 @@ def save_policy(
     settings = check_settings(rules, whole_boxes)
     if settings == policy_settings() and current_policy() is not None:
         raise ServiceError(_l("Nothing changed: the policy is as it was."))
-    version = PolicyVersion(settings=settings, note=clean(note), created_by_id=_user_id(actor))
+    version = PolicyVersion(settings=settings, note=clean(note), created_by_id=actor_id(actor))
     db.session.add(version)
     db.session.flush()
     return version

@@ -12,7 +12,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from accounts.models import User
+from accounts.models import User, actor_id
 from allocation.models import Plan, PlanLine, PlanRun, PlanStatus
 from catalog.models import Grade, Lot, Product
 from core.clock import local_date
@@ -46,10 +46,6 @@ ID_MESSAGES = {
         "This identity card number is not valid: please check it digit by digit."
     ),
 }
-
-
-def _user_id(actor: User | int | None) -> int | None:
-    return actor.id if isinstance(actor, User) else actor
 
 
 # Outlets ------------------------------------------------------------------------------------
@@ -97,10 +93,8 @@ def add_slot(outlet: Outlet, starts: time, ends: time, capacity: int) -> OutletS
     return slot
 
 
-def outlets(active_only: bool = False) -> list[Outlet]:
+def outlets() -> list[Outlet]:
     query = sa.select(Outlet).join(Recipient).order_by(Outlet.district, Recipient.name, Outlet.name)
-    if active_only:
-        query = query.where(Outlet.active.is_(True))
     return list(db.session.scalars(query))
 
 
@@ -229,7 +223,7 @@ def open_round(
         quota_days=quota_days,
         seed=seed,
         seed_sha256=lottery.commitment(seed),
-        created_by_id=_user_id(actor),
+        created_by_id=actor_id(actor),
     )
     db.session.add(found)
     db.session.flush()
@@ -239,21 +233,6 @@ def open_round(
         )
     db.session.flush()
     return found
-
-
-def open_rounds(at: datetime) -> list[BookingRound]:
-    """Rounds taking bookings at `at`."""
-    return list(
-        db.session.scalars(
-            sa.select(BookingRound)
-            .where(
-                BookingRound.status == BookingRoundStatus.OPEN,
-                BookingRound.opens_at <= at,
-                BookingRound.closes_at > at,
-            )
-            .order_by(BookingRound.pickup_on, BookingRound.id)
-        )
-    )
 
 
 def public_rounds(today: date) -> list[BookingRound]:
@@ -455,7 +434,7 @@ def draw(found: BookingRound, actor: User | int | None, at: datetime | None = No
         moved += won.moved
     locked.status = BookingRoundStatus.DRAWN
     locked.drawn_at = at
-    locked.drawn_by_id = _user_id(actor)
+    locked.drawn_by_id = actor_id(actor)
     db.session.flush()
     return {"entries": len(bookings), "won": len(codes), "moved": moved}
 

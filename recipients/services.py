@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from accounts.models import User
+from accounts.models import User, actor_id
 from core.errors import ServiceError
 from core.text import clean, one_line
 from extensions import db
@@ -11,10 +11,6 @@ from extensions import db
 from .models import TIERS, Recipient, RecipientCategory, RecipientTierChange
 
 MAX_REASON = 2000
-
-
-def _user_id(actor: User | int | None) -> int | None:
-    return actor.id if isinstance(actor, User) else actor
 
 
 def find_recipient(name: str) -> Recipient | None:
@@ -89,7 +85,7 @@ def change_tier(
         old_tier=recipient.tier,
         new_tier=tier,
         reason=reason,
-        changed_by_id=_user_id(actor),
+        changed_by_id=actor_id(actor),
     )
     recipient.tier = tier
     db.session.add(change)

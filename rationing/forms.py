@@ -14,9 +14,22 @@ from wtforms import (
     SubmitField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+)
 
 WHOLE = _l("Give a whole number.")
+
+
+def finite(form, field) -> None:
+    """A price is a number: not NaN or infinity (which NumberRange cannot compare)."""
+    if field.data is not None and not field.data.is_finite():
+        raise StopValidation(_l("Give a price in yuan, such as 1.80."))
 
 
 class OutletForm(FlaskForm):
@@ -62,7 +75,7 @@ class BookingRoundForm(FlaskForm):
     price_per_piece = DecimalField(
         _l("Agreed price per piece (CNY)"),
         places=2,
-        validators=[InputRequired(), NumberRange(min=0, max=1000)],
+        validators=[InputRequired(), finite, NumberRange(min=0, max=1000)],
     )
     opens_at = DateTimeLocalField(_l("Bookings open"), validators=[InputRequired()])
     closes_at = DateTimeLocalField(_l("Bookings close"), validators=[InputRequired()])

@@ -36,8 +36,10 @@ class InvalidIdNumber(ValueError):
 
 
 def normalise(text: str) -> str:
-    """The number as typed, without spaces, full-width digits made ASCII, x made X."""
-    return unicodedata.normalize("NFKC", text or "").replace(" ", "").strip().upper()
+    """The number as typed, without spaces, full-width digits made ASCII, x (and the
+    multiplication sign, which people type for it) made X."""
+    text = unicodedata.normalize("NFKC", text or "").replace(" ", "").strip().upper()
+    return text.replace("×", "X")
 
 
 def check_character(first17: str) -> str:
@@ -69,5 +71,6 @@ def validate(text: str, today: date) -> str:
 
 
 def keyed_hash(number: str, key: bytes) -> str:
-    """HMAC-SHA256 of the normalised number under `key`, as hex: what is stored."""
-    return hmac.new(key, normalise(number).encode("ascii"), hashlib.sha256).hexdigest()
+    """HMAC-SHA256 of the normalised number under `key`, as hex: what is stored. (Whatever was
+    typed can be hashed: the booking pages' rate limits key on it before it is validated.)"""
+    return hmac.new(key, normalise(number).encode("utf-8"), hashlib.sha256).hexdigest()

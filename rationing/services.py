@@ -2,11 +2,14 @@
 
 Services take plain values, flush and never commit (the view commits once)."""
 
+import csv
+import io
 import re
 import secrets
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -34,7 +37,7 @@ from .models import (
 )
 
 # A mainland mobile number: 11 digits starting 13-19.
-PHONE = re.compile(r"1[3-9]\d{9}")
+PHONE = re.compile(r"1[3-9][0-9]{9}")
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out on the phone
 REFERENCE_LENGTH = 10
 ID_MESSAGES = {
@@ -157,10 +160,12 @@ def round_plan(plan: Plan, grade: Grade, pieces_per_person: int) -> RoundPlan:
         if not shops:
             found.without_outlets.append((db.session.get(Recipient, recipient_id), pieces))
             continue
-        shares = split(pieces, {o.id: o.capacity for o in shops})
+        # People, not pieces, are shared out (12 pieces at 5 a person serve 2, in whichever
+        # outlets); the pieces of less than a person stay with the unit.
+        shares = split(pieces // pieces_per_person, {o.id: o.capacity for o in shops})
         for outlet in shops:
-            places = min(shares[outlet.id] // pieces_per_person, outlet.capacity)
-            found.outlets.append((outlet, shares[outlet.id], places))
+            places = min(shares[outlet.id], outlet.capacity)
+            found.outlets.append((outlet, places * pieces_per_person, places))
     return found
 
 
@@ -184,8 +189,10 @@ def open_round(
         raise ServiceError(_l("Choose a grade."), "grade_id")
     if closes_at <= opens_at:
         raise ServiceError(_l("Bookings close after they open."), "closes_at")
-    if pickup_on < local_date(closes_at):
-        raise ServiceError(_l("The pickup day comes after bookings close."), "pickup_on")
+    if pickup_on <= local_date(closes_at):
+        raise ServiceError(
+            _l("The pickup day is a day after bookings close, at the earliest."), "pickup_on"
+        )
     if pieces_per_person < 1:
         raise ServiceError(_l("At least one piece per person."), "pieces_per_person")
     booked = sa.select(BookingRound.name).where(
@@ -277,6 +284,11 @@ def round_places(found: BookingRound) -> list[Place]:
 # Bookings -----------------------------------------------------------------------------------
 
 
+def normalise_phone(phone: str) -> str:
+    """The number as typed, full-width digits made ASCII, without spaces and dashes."""
+    return re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", phone or ""))
+
+
 def id_hash(number: str, key: bytes | str) -> str:
     return idcard.keyed_hash(number, key.encode() if isinstance(key, str) else key)
 
@@ -299,8 +311,13 @@ def book(
     """Enter a person in a round's draw. One booking per person per round, and none in a round
     whose pickup day is within `quota_days` of another they booked (whatever the outlet)."""
     at = at or now_utc()
+    # Read afresh under a shared lock: the draw (which locks the round for update) waits for
+    # bookings under way, and a booking after it sees the round drawn.
+    found = _round_locked(found, for_draw=False)
     if not found.is_open(at):
         raise ServiceError(_l("This round is not taking bookings now."))
+    if found.plan.status is not PlanStatus.ISSUED:
+        raise ServiceError(_l("This round's masks were recalled: bookings are closed."))
     share = db.session.get(RoundOutlet, (found.id, outlet_id))
     if share is None or not share.places:
         raise ServiceError(_l("Choose one of the round's outlets."), "outlet_id")
@@ -311,10 +328,10 @@ def book(
     if not name or len(name) > 50:
         raise ServiceError(_l("Give your name as on your identity card."), "name")
     try:
-        number = idcard.validate(id_number, at.date())
+        number = idcard.validate(id_number, local_date(at))
     except idcard.InvalidIdNumber as error:
         raise ServiceError(ID_MESSAGES[error.code], "id_number") from None
-    phone = re.sub(r"[\s-]", "", phone or "")
+    phone = normalise_phone(phone)
     if not PHONE.fullmatch(phone):
         raise ServiceError(_l("Give an 11-digit mobile number."), "phone")
     person = id_hash(number, key)
@@ -324,32 +341,27 @@ def book(
         sa.select(Booking.id).where(Booking.round_id == found.id, Booking.id_hash == person)
     ):
         raise ServiceError(_l("This identity card number has already booked in this round."))
-    period = timedelta(days=found.quota_days)
-    window = [
-        BookingRound.pickup_on > found.pickup_on - period,
-        BookingRound.pickup_on < found.pickup_on + period,
-    ]
-    other = db.session.scalar(
-        sa.select(BookingRound)
+    # The quota: no other booking (not lost) whose pickup day is closer to this one than the
+    # longer of the two rounds' periods.
+    others = db.session.execute(
+        sa.select(BookingRound.pickup_on, BookingRound.quota_days)
         .join(Booking, Booking.round_id == BookingRound.id)
         .where(
             Booking.id_hash == person,
             Booking.status != BookingStatus.LOST,
             BookingRound.id != found.id,
-            *window,
         )
-        .limit(1)
-    )
-    if other is not None:
-        raise ServiceError(
-            _l(
-                "This identity card number has booked in %(round)s (pickup %(day)s): one booking "
-                "every %(days)s days.",
-                round=other.name,
-                day=other.pickup_on.isoformat(),
-                days=found.quota_days,
+    ).all()
+    for pickup_on, quota_days in others:
+        days = max(found.quota_days, quota_days)
+        if abs((pickup_on - found.pickup_on).days) < days:
+            raise ServiceError(
+                _l(
+                    "This identity card number has booked in another round within %(days)s "
+                    "days of this one's pickup day: one booking every %(days)s days.",
+                    days=days,
+                )
             )
-        )
     booking = Booking(
         round_id=found.id,
         reference=_reference(),
@@ -377,13 +389,26 @@ def find_booking(found: BookingRound, id_number: str, phone: str, key: bytes | s
         number = idcard.validate(id_number, found.pickup_on)
     except idcard.InvalidIdNumber as error:
         raise ServiceError(ID_MESSAGES[error.code], "id_number") from None
-    phone = re.sub(r"[\s-]", "", phone or "")
+    phone = normalise_phone(phone)
     return db.session.scalar(
         sa.select(Booking).where(
             Booking.round_id == found.id,
             Booking.id_hash == id_hash(number, key),
             Booking.phone == phone,
         )
+    )
+
+
+def _round_locked(found: BookingRound, for_draw: bool) -> BookingRound:
+    """The round read again from the database (not the copy the session holds), locked until
+    the transaction ends: for update by the draw, shared by a booking."""
+    query = (
+        sa.select(BookingRound)
+        .where(BookingRound.id == found.id)
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalar(
+        query.with_for_update() if for_draw else query.with_for_update(read=True)
     )
 
 
@@ -394,13 +419,13 @@ def draw(found: BookingRound, actor: User | int | None, at: datetime | None = No
     """Draw the round's lottery (after bookings close): winners get a pickup code; the seed is
     published. Returns {"entries", "won", "moved"}."""
     at = at or now_utc()
-    locked = db.session.scalar(
-        sa.select(BookingRound).where(BookingRound.id == found.id).with_for_update()
-    )
+    locked = _round_locked(found, for_draw=True)
     if locked.status is not BookingRoundStatus.OPEN:
         raise ServiceError(_l("This round has been drawn already."))
     if at < locked.closes_at:
         raise ServiceError(_l("The draw comes after bookings close."))
+    if locked.plan.status is not PlanStatus.ISSUED:
+        raise ServiceError(_l("This round's masks were recalled: it cannot be drawn."))
     shares = {share.outlet_id: share for share in locked.outlets}
     outlets = [
         lottery.Outlet(
@@ -437,6 +462,40 @@ def draw(found: BookingRound, actor: User | int | None, at: datetime | None = No
     locked.drawn_by_id = actor_id(actor)
     db.session.flush()
     return {"entries": len(bookings), "won": len(codes), "moved": moved}
+
+
+def draw_entries_csv(found: BookingRound) -> str:
+    """The drawn round's entries: reference, outlet and slot chosen, whether the person would
+    move, the ticket, and the outlet and slot given (empty: not drawn). With the seed, all
+    anyone needs to redo the draw (`rationing.lottery.draw`); nothing that names a person."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["reference", "outlet", "slot", "flexible", "ticket", "won_outlet", "won_slot"])
+    rows = db.session.execute(
+        sa.select(
+            Booking.reference,
+            Booking.outlet_id,
+            Booking.slot_id,
+            Booking.flexible,
+            Booking.won_outlet_id,
+            Booking.won_slot_id,
+        )
+        .where(Booking.round_id == found.id)
+        .order_by(Booking.reference)
+    )
+    for reference, outlet, slot, flexible, won_outlet, won_slot in rows:
+        writer.writerow(
+            [
+                reference,
+                outlet,
+                slot,
+                int(flexible),
+                lottery.ticket(found.seed, reference),
+                won_outlet or "",
+                won_slot or "",
+            ]
+        )
+    return out.getvalue()
 
 
 @dataclass

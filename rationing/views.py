@@ -5,7 +5,17 @@ from datetime import UTC, datetime
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
@@ -27,6 +37,17 @@ from .forms import BookingForm, BookingRoundForm, DrawForm, LookupForm, OutletFo
 from .models import Booking, BookingRound, BookingRoundStatus, Outlet
 
 bp = Blueprint("rationing", __name__)
+
+# Pages that show what a citizen typed or their pickup code: never kept by a (shared) browser.
+PERSONAL_PAGES = {"rationing.book", "rationing.booked", "rationing.result"}
+
+
+@bp.after_request
+def not_kept(response):
+    if request.endpoint in PERSONAL_PAGES:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
 
 NAV = [
     NavItem("rationing.booking_rounds", _l("Citizen bookings")),
@@ -169,12 +190,15 @@ def draw(booking_round_id: int):
 
 
 def _id_key() -> str:
-    """The person making the request, by the keyed hash of the number they typed (rate
-    limits per person); by address when they typed none."""
+    """The person booking, for the per-person limit: the round, the keyed hash of the number
+    typed and the phone typed (knowing someone's number is not enough to lock them out);
+    by address when no number was typed."""
     number = idcard.normalise(request.form.get("id_number", ""))
     if not number:
         return "address:" + get_remote_address()
-    return "person:" + services.id_hash(number, current_app.config["ID_HASH_KEY"])
+    person = services.id_hash(number, current_app.config["ID_HASH_KEY"])
+    phone = services.normalise_phone(request.form.get("phone", ""))[:20]
+    return f"person:{request.view_args.get('booking_round_id')}:{person}:{phone}"
 
 
 def _per_address() -> str:
@@ -317,6 +341,21 @@ def result(booking_round_id: int):
         booking=booking,
         looked=looked,
         qr=_qr(booking.pickup_code) if booking is not None and booking.pickup_code else None,
+    )
+
+
+@bp.route("/book/<int:booking_round_id>/draw.csv")
+@public
+def draw_entries(booking_round_id: int):
+    """After the draw: every booking's reference, choice and result, and its ticket, so that
+    anyone can redo the draw from the published seed (no names, numbers or phones)."""
+    found = _public_round(booking_round_id)
+    if found.status is not BookingRoundStatus.DRAWN:
+        abort(404)
+    return Response(
+        services.draw_entries_csv(found),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=draw-{found.id}.csv"},
     )
 
 

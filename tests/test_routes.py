@@ -29,6 +29,7 @@ EXPECTED_ROLES = {
     "rationing.booked": PUBLIC,
     "rationing.result": PUBLIC,
     "rationing.published_draw": PUBLIC,
+    "rationing.draw_entries": PUBLIC,
     "rationing.outlets": ALLOCATOR,
     "rationing.outlet": ALLOCATOR,
     "rationing.booking_rounds": ALLOCATOR,
@@ -171,6 +172,7 @@ def _rationing_samples(app, plan_id: int, recipient_id: int) -> dict:
             quota_days=7,
             seed="0" * 64,
             seed_sha256="1" * 64,
+            status="drawn",  # its published draw and entries are there to fetch
         )
         db.session.add_all([outlet, slot, found])
         db.session.flush()
@@ -350,6 +352,7 @@ def test_only_login_language_and_citizens_booking_are_public(app):
         "rationing.booked",
         "rationing.result",
         "rationing.published_draw",
+        "rationing.draw_entries",
     }
 
 

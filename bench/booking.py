@@ -120,7 +120,7 @@ def build(citizens: int, minutes: float) -> int:
         Decimal("1.80"),
         now - timedelta(minutes=1),
         now + timedelta(minutes=minutes + 30),
-        (now + timedelta(days=1)).date(),
+        (now + timedelta(days=2)).date(),
         7,
         None,
     )

@@ -82,6 +82,10 @@ def test_a_drawn_citizen_finds_the_pickup_code_on_a_phone(phone, screenshot):
     page.get_by_role("link", name="摇号方法").click()
     expect(page.get_by_test_id("seed")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
     screenshot(page, "citizen-draw-zh")
+    for shown in ("/book", page.url):  # the seed and its hash wrap: nothing wider than a phone
+        page.goto(shown)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{shown} is {width}px wide on a 390px phone"
     assert page.console_errors == []
 
 

@@ -137,16 +137,14 @@ def split(pieces: int, weights: dict[int, int]) -> dict[int, int]:
 
 @dataclass
 class RoundPlan:
-    """What a round would sell where, before it is opened: per outlet its pieces and places,
-    and the retail units of the plan that have no outlet to sell from."""
+    """What a round would sell where, before it is opened: per outlet its pieces and places."""
 
     outlets: list[tuple[Outlet, int, int]]  # (outlet, pieces, places)
-    without_outlets: list[tuple[Recipient, int]]  # (unit, pieces)
 
 
 def round_plan(plan: Plan, grade: Grade, pieces_per_person: int) -> RoundPlan:
     issued = retail_issued(plan, grade)
-    found = RoundPlan([], [])
+    found = RoundPlan([])
     by_unit: dict[int, list[Outlet]] = defaultdict(list)
     for outlet in db.session.scalars(
         sa.select(Outlet)
@@ -157,8 +155,7 @@ def round_plan(plan: Plan, grade: Grade, pieces_per_person: int) -> RoundPlan:
             by_unit[outlet.recipient_id].append(outlet)
     for recipient_id, pieces in sorted(issued.items()):
         shops = by_unit.get(recipient_id)
-        if not shops:
-            found.without_outlets.append((db.session.get(Recipient, recipient_id), pieces))
+        if not shops:  # a unit without an outlet sells nothing in the round
             continue
         # People, not pieces, are shared out (12 pieces at 5 a person serve 2, in whichever
         # outlets); the pieces of less than a person stay with the unit.

@@ -6,6 +6,7 @@ PostgreSQL) they run there instead. The schema is built once per session by the 
 """
 
 import os
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -18,6 +19,16 @@ from extensions import db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery"
+
+
+def pytest_unconfigure(config):
+    """End the timer threads left running, so that the run can end. Each app's rate limiter with
+    in-memory storage starts a timer (10 ms, not a daemon); under CI's shifted clock (libfaketime
+    fakes the monotonic clock, and Python's timed waits then wait for the real clock to reach the
+    fake one) it never fires, and the interpreter would wait for it for ever at exit."""
+    for thread in threading.enumerate():
+        if isinstance(thread, threading.Timer):
+            thread.cancel()
 
 
 def pytest_collection_modifyitems(config, items):

@@ -402,11 +402,15 @@ class TestOnTheQueue:
 
 # A real worker killed in the middle of a job --------------------------------------------------
 
+# A worker serves no pages: no rate limiter (whose in-memory storage starts a timer thread that,
+# under CI's faketime, never ends and keeps the process from exiting).
 WORKER = """
 import json, sys
 from app import create_app
 from core.jobs import queue
-app = create_app(json.loads(sys.argv[1]), instance_path=sys.argv[2])
+app = create_app(
+    {**json.loads(sys.argv[1]), "RATELIMIT_ENABLED": False}, instance_path=sys.argv[2]
+)
 with app.app_context():
     queue.run_worker(burst=sys.argv[3] == "burst")
 """

@@ -25,6 +25,7 @@ class Role(enum.StrEnum):
     APPROVER = "approver"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    OUTLET = "outlet"
 
     @property
     def label(self) -> str:
@@ -42,6 +43,7 @@ ROLE_LABELS = {
     Role.APPROVER: _l("Approver"),
     Role.AUDITOR: _l("Auditor"),
     Role.ADMIN: _l("Administrator"),
+    Role.OUTLET: _l("Outlet staff"),
 }
 
 ROLE_DESCRIPTIONS = {
@@ -59,6 +61,9 @@ ROLE_DESCRIPTIONS = {
     Role.APPROVER: _l("Approves or returns allocation plans drafted by someone else."),
     Role.AUDITOR: _l("Reads everything, prints allocation documents and verifies the ledger."),
     Role.ADMIN: _l("Manages users and roles, grades, substitution rules and the reserve policy."),
+    Role.OUTLET: _l(
+        "Works at a pharmacy outlet: checks citizens' pickup codes and confirms their purchases."
+    ),
 }
 
 

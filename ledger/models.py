@@ -39,6 +39,7 @@ class Bucket(enum.StrEnum):
     REJECTED = "rejected"
     ISSUED = "issued"
     WRITTEN_OFF = "written_off"
+    SOLD = "sold"  # issued to a retail unit, then sold by one of its outlets to a citizen
 
     @property
     def label(self) -> str:
@@ -52,9 +53,10 @@ BUCKET_LABELS = {
     Bucket.REJECTED: _l("Rejected"),
     Bucket.ISSUED: _l("Issued"),
     Bucket.WRITTEN_OFF: _l("Written off"),
+    Bucket.SOLD: _l("Sold to citizens"),
 }
 
-# Buckets that still hold stock in the warehouse (issued and written-off stock has left).
+# Buckets that still hold stock in the warehouse (issued, sold and written-off stock has left).
 IN_STOCK = (Bucket.QUARANTINE, Bucket.AVAILABLE, Bucket.ON_HOLD, Bucket.REJECTED)
 
 
@@ -68,6 +70,8 @@ class EntryKind(enum.StrEnum):
     ADJUSTMENT = "adjustment"
     REVERSAL = "reversal"
     WRITE_OFF = "write_off"
+    SALE = "sale"  # an outlet of a retail unit sells issued pieces to a citizen
+    RETURN = "return"  # a unit hands issued pieces it did not sell back to the city's stock
 
     @property
     def label(self) -> str:
@@ -84,7 +88,12 @@ KIND_LABELS = {
     EntryKind.ADJUSTMENT: _l("Stock-count adjustment"),
     EntryKind.REVERSAL: _l("Reversal"),
     EntryKind.WRITE_OFF: _l("Write-off"),
+    EntryKind.SALE: _l("Sale to a citizen"),
+    EntryKind.RETURN: _l("Returned unsold"),
 }
+
+# Entries that move pieces a recipient holds: they name it, and it cannot give more than it has.
+FROM_A_RECIPIENT = (EntryKind.SALE, EntryKind.RETURN)
 
 
 class LedgerEntry(db.Model):
@@ -103,6 +112,10 @@ class LedgerEntry(db.Model):
         ),
         sa.CheckConstraint(
             "kind <> 'issue' OR recipient_id IS NOT NULL", name="issue_has_recipient"
+        ),
+        sa.CheckConstraint(
+            "kind NOT IN ('sale', 'return') OR recipient_id IS NOT NULL",
+            name="sale_or_return_has_recipient",
         ),
         sa.CheckConstraint(
             "(kind = 'reversal') = (reverses_seq IS NOT NULL)", name="reversal_points_back"
@@ -125,7 +138,8 @@ class LedgerEntry(db.Model):
     )
     to_bucket: Mapped[Bucket | None] = mapped_column(enum_type(Bucket, "to_bucket"), nullable=True)
     quantity: Mapped[int] = mapped_column(sa.Integer, nullable=False)
-    # Who received the stock (issues, and the reversals of issues).
+    # Who received the stock (issues, and the reversals of issues); for sales and returns, the
+    # unit that held it.
     recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("recipients.id"), nullable=True)
     # The document the entry belongs to: a batch receipt, a plan line, an inspection ...
     document_type: Mapped[str | None] = mapped_column(sa.String(40), nullable=True)

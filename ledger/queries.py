@@ -42,6 +42,7 @@ STOCK_COLUMNS = (
     Bucket.ON_HOLD.value,
     Bucket.REJECTED.value,
     Bucket.ISSUED.value,
+    Bucket.SOLD.value,
     Bucket.WRITTEN_OFF.value,
 )
 
@@ -263,16 +264,24 @@ class Receipt:
     first: datetime
     last: datetime
     entries: int
+    # Of a retail unit: pieces of the lot its outlets sold to citizens, and to how many people.
+    sold: int = 0
+    buyers: int = 0
 
 
 def _received_query():
+    """What a recipient received: its issues net of their reversals, less what it returned
+    unsold (sold pieces count: the unit received them)."""
     issued = LedgerEntry.to_bucket == Bucket.ISSUED
+    returned = LedgerEntry.kind == EntryKind.RETURN
     return (
-        sa.func.sum(LedgerEntry.quantity).label("quantity"),
-        sa.func.min(LedgerEntry.occurred_at).label("first"),
-        sa.func.max(LedgerEntry.occurred_at).label("last"),
-        sa.func.count(LedgerEntry.seq).label("entries"),
-    ), sa.and_(issued, LedgerEntry.recipient_id.is_not(None))
+        sa.func.sum(
+            sa.case((issued, LedgerEntry.quantity), (returned, -LedgerEntry.quantity), else_=0)
+        ).label("quantity"),
+        sa.func.min(sa.case((issued, LedgerEntry.occurred_at))).label("first"),
+        sa.func.max(sa.case((issued, LedgerEntry.occurred_at))).label("last"),
+        sa.func.count(sa.case((issued, LedgerEntry.seq))).label("entries"),
+    ), sa.and_(sa.or_(issued, returned), LedgerEntry.recipient_id.is_not(None))
 
 
 def lot_recipients(lot_id: int, through_seq: int | None = None) -> list[Receipt]:
@@ -316,6 +325,8 @@ class RecallTotals:
     recipients: int
     quantity: int
     by_tier: list[tuple[int, int, int]]  # (tier, recipients, quantity)
+    sold: int = 0  # to citizens, by the retail units' outlets
+    buyers: int = 0  # the citizens who bought (one sale document each)
 
 
 def lot_receipts(
@@ -335,6 +346,17 @@ def lot_receipts(
         .group_by(LedgerEntry.recipient_id)
         .subquery("received")
     )
+    # What retail units sold of the lot to citizens (each sale's document is one booking).
+    sales = (
+        sa.select(
+            LedgerEntry.recipient_id,
+            sa.func.sum(LedgerEntry.quantity).label("sold"),
+            sa.func.count(sa.distinct(LedgerEntry.document_id)).label("buyers"),
+        )
+        .where(LedgerEntry.lot_id == lot_id, LedgerEntry.kind == EntryKind.SALE)
+        .group_by(LedgerEntry.recipient_id)
+        .subquery("sales")
+    )
     conditions = []
     if search.strip():
         pattern = _like(search.strip())
@@ -346,20 +368,32 @@ def lot_receipts(
         )
     if district:
         conditions.append(Recipient.district == district)
-    by_tier = [
-        (int(tier), int(n), int(quantity or 0))
-        for tier, n, quantity in db.session.execute(
-            sa.select(Recipient.tier, sa.func.count(), sa.func.sum(received.c.quantity))
-            .join(received, received.c.recipient_id == Recipient.id)
-            .where(*conditions)
-            .group_by(Recipient.tier)
-            .order_by(Recipient.tier)
+    tiers = db.session.execute(
+        sa.select(
+            Recipient.tier,
+            sa.func.count(),
+            sa.func.sum(received.c.quantity),
+            sa.func.sum(sales.c.sold),
+            sa.func.sum(sales.c.buyers),
         )
-    ]
-    totals = RecallTotals(sum(t[1] for t in by_tier), sum(t[2] for t in by_tier), by_tier)
-    query = (
-        sa.select(Recipient, received)
         .join(received, received.c.recipient_id == Recipient.id)
+        .outerjoin(sales, sales.c.recipient_id == Recipient.id)
+        .where(*conditions)
+        .group_by(Recipient.tier)
+        .order_by(Recipient.tier)
+    ).all()
+    by_tier = [(int(tier), int(n), int(quantity or 0)) for tier, n, quantity, _, _ in tiers]
+    totals = RecallTotals(
+        sum(t[1] for t in by_tier),
+        sum(t[2] for t in by_tier),
+        by_tier,
+        sum(int(row[3] or 0) for row in tiers),
+        sum(int(row[4] or 0) for row in tiers),
+    )
+    query = (
+        sa.select(Recipient, received, sales.c.sold, sales.c.buyers)
+        .join(received, received.c.recipient_id == Recipient.id)
+        .outerjoin(sales, sales.c.recipient_id == Recipient.id)
         .where(*conditions)
         .order_by(
             sa.case((received.c.quantity == 0, 1), else_=0),
@@ -371,7 +405,18 @@ def lot_receipts(
     last = max(1, -(-totals.recipients // per_page))
     page = max(1, min(page, last))
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
-    items = [Receipt(row[0], None, int(row.quantity), *_times(row), row.entries) for row in rows]
+    items = [
+        Receipt(
+            row[0],
+            None,
+            int(row.quantity),
+            *_times(row),
+            row.entries,
+            int(row.sold or 0),
+            int(row.buyers or 0),
+        )
+        for row in rows
+    ]
     return Page(items, page, per_page, totals.recipients), totals
 
 
@@ -457,9 +502,10 @@ def find_lots(search: str, limit: int = 50) -> list[Lot]:
 
 def recipients_received(search: str = "", limit: int = 200) -> list[tuple[Recipient, int]]:
     """Recipients (matching `search`) with the pieces they have received in all."""
+    (quantity, *_), condition = _received_query()
     received = (
-        sa.select(LedgerEntry.recipient_id, sa.func.sum(LedgerEntry.quantity).label("quantity"))
-        .where(LedgerEntry.to_bucket == Bucket.ISSUED, LedgerEntry.recipient_id.is_not(None))
+        sa.select(LedgerEntry.recipient_id, quantity)
+        .where(condition)
         .group_by(LedgerEntry.recipient_id)
         .subquery()
     )
@@ -493,11 +539,12 @@ def recipients_received_page(
         )
     found = paginate(query, page, per_page, scalars=True)
     ids = [r.id for r in found.items]
+    (quantity, *_), condition = _received_query()
     received = (
         dict(
             db.session.execute(
-                sa.select(LedgerEntry.recipient_id, sa.func.sum(LedgerEntry.quantity))
-                .where(LedgerEntry.to_bucket == Bucket.ISSUED, LedgerEntry.recipient_id.in_(ids))
+                sa.select(LedgerEntry.recipient_id, quantity)
+                .where(condition, LedgerEntry.recipient_id.in_(ids))
                 .group_by(LedgerEntry.recipient_id)
             ).all()
         )

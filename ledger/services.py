@@ -16,9 +16,10 @@ the plan was computed on with `balance()` (now nobody else can change it), then 
 (or `issue()` per line); nothing is visible to others until the caller commits.
 
 Rules the writer enforces for every movement, whoever calls it: only the moves listed in `MOVES`;
-whole, non-zero quantities; no bucket below zero; nothing released or issued from a lot that has
-stock on hold; no issue from an expired lot or to a deactivated recipient; no date in the future;
-an entry is reversed at most once.
+whole, non-zero quantities; no bucket below zero; nothing released, issued or sold from a lot that
+has stock on hold; no issue or sale from an expired lot, no issue to a deactivated recipient; no
+date in the future; an entry is reversed at most once; a unit sells (to citizens, at its outlets),
+returns or has reversed no more of a lot than it holds (`holdings`).
 """
 
 from collections.abc import Iterable, Sequence
@@ -43,6 +44,7 @@ from recipients.models import Recipient
 
 from .chain import entry_hash
 from .models import (
+    FROM_A_RECIPIENT,
     GENESIS_HASH,
     Balance,
     Bucket,
@@ -59,6 +61,8 @@ DOC_PLAN_LINE = "plan_line"
 DOC_PLAN_REVERSAL = "plan_reversal"
 DOC_STOCK_COUNT = "stock_count"
 DOC_CORRECTION = "correction"
+DOC_BOOKING = "booking"  # a citizen's booking: the sale at its pickup
+DOC_ROUND_CLOSE = "booking_round_close"  # a closed booking round: what was not sold, returned
 
 # How far in the future a stated time may be (clocks differ a little).
 CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -82,6 +86,11 @@ MOVES: dict[EntryKind, frozenset[tuple[Bucket | None, Bucket | None]]] = {
     ),
     EntryKind.ADJUSTMENT: frozenset(
         {(None, b) for b in (Bucket.QUARANTINE, Bucket.AVAILABLE, Bucket.ON_HOLD, Bucket.REJECTED)}
+    ),
+    EntryKind.SALE: frozenset({(Bucket.ISSUED, Bucket.SOLD)}),
+    # Back to the warehouse; to "on hold" when the lot is on hold.
+    EntryKind.RETURN: frozenset(
+        {(Bucket.ISSUED, Bucket.AVAILABLE), (Bucket.ISSUED, Bucket.ON_HOLD)}
     ),
 }
 # Buckets an expired lot is written off from by `write_off_expired`.
@@ -334,6 +343,8 @@ def _checked(move: Move, now: datetime) -> Move:
     )
     if kind is EntryKind.ISSUE and move.recipient_id is None:
         raise ServiceError(_l("An issue must name its recipient."), "recipient")
+    if kind in FROM_A_RECIPIENT and move.recipient_id is None:
+        raise ValueError(f"a {kind.value} entry names the unit that held the pieces")
     occurred_at = move.occurred_at or now
     if occurred_at.tzinfo is None:
         raise ValueError("occurred_at must be timezone-aware")
@@ -373,12 +384,14 @@ def _write(moves: Sequence[Move], actor: User | int | None) -> list[dict]:
     existing = set(stock)
     recipients = _recipients_for(moves)
     _refuse_second_reversals(moves)
+    held = _holdings_to_check(moves)
 
     rows = []
     deltas: dict[tuple[int, Bucket], int] = {}
     for move in moves:
         lot = lots[move.lot_id]
         _check_issue_rules(move, lot, stock, recipients)
+        _check_holding(move, lot, held, recipients)
         giver, taker = (
             (move.from_bucket, move.to_bucket)
             if move.quantity > 0
@@ -471,6 +484,104 @@ def _recipients_for(moves: list[Move]) -> dict[int, tuple[str, bool]]:
     return found
 
 
+def _holding_change(move: Move) -> int:
+    """How the move changes what its recipient holds of the lot (issued to it, not sold or
+    returned): issues add, sales and returns take away, reversals the other way."""
+    change = 0
+    if move.to_bucket is Bucket.ISSUED:
+        change += move.quantity
+    if move.from_bucket is Bucket.ISSUED:
+        change -= move.quantity
+    return change if move.recipient_id is not None else 0
+
+
+# Recipients per holdings query (bind parameters stay well under the drivers' limits).
+HOLDINGS_CHUNK = 5000
+
+
+def holdings(lot_ids: Iterable[int], recipient_ids: Iterable[int]) -> dict[tuple[int, int], int]:
+    """Pieces each recipient holds of each lot: issued to it (net of reversals), less what it
+    sold and returned. Only pairs with entries are in the result."""
+    lot_ids, recipient_ids = sorted(set(lot_ids)), sorted(set(recipient_ids))
+    held = (
+        sa.func.sum(sa.case((_entries.c.to_bucket == Bucket.ISSUED, _entries.c.quantity), else_=0))
+        - sa.func.sum(
+            sa.case((_entries.c.from_bucket == Bucket.ISSUED, _entries.c.quantity), else_=0)
+        )
+    ).label("held")
+    result: dict[tuple[int, int], int] = {}
+    for start in range(0, len(recipient_ids), HOLDINGS_CHUNK):
+        rows = db.session.execute(
+            sa.select(_entries.c.lot_id, _entries.c.recipient_id, held)
+            .where(
+                _entries.c.lot_id.in_(lot_ids),
+                _entries.c.recipient_id.in_(recipient_ids[start : start + HOLDINGS_CHUNK]),
+                sa.or_(
+                    _entries.c.to_bucket == Bucket.ISSUED, _entries.c.from_bucket == Bucket.ISSUED
+                ),
+            )
+            .group_by(_entries.c.lot_id, _entries.c.recipient_id)
+        )
+        result.update({(row.lot_id, row.recipient_id): int(row.held) for row in rows})
+    return result
+
+
+def _holdings_to_check(moves: list[Move]) -> dict[tuple[int, int], int]:
+    """What the recipients that moves take pieces from hold, read under the ledger lock.
+
+    Without sales or returns, what a unit holds of a lot is what it was issued net of
+    reversals, which the reversal rules already keep whole; so the (costly, for a plan of
+    50,000 lines) sums are read only for lots that have sales or returns, and for sales and
+    returns themselves."""
+    takers = [move for move in moves if _holding_change(move) < 0]
+    if not takers:
+        return {}
+    lot_ids = sorted({move.lot_id for move in takers})
+    if not any(move.kind in FROM_A_RECIPIENT for move in takers):
+        lot_ids = list(
+            db.session.scalars(
+                sa.select(_entries.c.lot_id)
+                .where(_entries.c.lot_id.in_(lot_ids), _entries.c.kind.in_(FROM_A_RECIPIENT))
+                .distinct()
+            )
+        )
+        if not lot_ids:
+            return {}
+    wanted = set(lot_ids)
+    pairs = holdings(lot_ids, {move.recipient_id for move in takers if move.lot_id in wanted})
+    # Every pair a move touches is tracked (zero when nothing is held yet).
+    for move in moves:
+        if move.lot_id in wanted and move.recipient_id is not None:
+            pairs.setdefault((move.lot_id, move.recipient_id), 0)
+    return pairs
+
+
+def _check_holding(
+    move: Move,
+    lot: _LotFacts,
+    held: dict[tuple[int, int], int],
+    recipients: dict[int, tuple[str, bool]],
+) -> None:
+    """A unit cannot sell, return or have reversed more of a lot than it holds."""
+    key = (move.lot_id, move.recipient_id)
+    if key not in held:
+        return
+    change = _holding_change(move)
+    if held[key] + change < 0:
+        raise ServiceError(
+            _l(
+                "%(name)s holds %(have)s of lot %(lot)s (issued to it, less what it sold or "
+                "returned); %(want)s needed.",
+                name=recipients[move.recipient_id][0],
+                have=lot.pieces(held[key]),
+                lot=lot.lot_number,
+                want=lot.pieces(-change),
+            ),
+            "quantity",
+        )
+    held[key] += change
+
+
 def _refuse_second_reversals(moves: list[Move]) -> None:
     """A reversal mirrors the entry it names exactly, and an entry is reversed at most once."""
     reversals = [move for move in moves if move.reverses_seq is not None]
@@ -537,7 +648,20 @@ def _check_issue_rules(
     stock: dict[tuple[int, Bucket], int],
     recipients: dict[int, tuple[str, bool]],
 ) -> None:
-    """Nothing leaves a lot on hold; nothing is issued expired or to a deactivated unit."""
+    """Nothing leaves a lot on hold; nothing is issued or sold expired, or issued to a
+    deactivated unit."""
+    if move.kind is EntryKind.SALE and move.quantity > 0:
+        if stock.get((move.lot_id, Bucket.ON_HOLD), 0) > 0:
+            raise ServiceError(_l("Lot %(lot)s is on hold and cannot be sold.", lot=lot.lot_number))
+        if lot.expiry_date is not None and lot.expiry_date < local_date(move.occurred_at):
+            raise ServiceError(
+                _l(
+                    "Lot %(lot)s expired on %(date)s and cannot be sold.",
+                    lot=lot.lot_number,
+                    date=format_date(lot.expiry_date),
+                )
+            )
+        return
     if move.kind not in (EntryKind.ISSUE, EntryKind.RELEASE):
         return
     if stock.get((move.lot_id, Bucket.ON_HOLD), 0) > 0:

@@ -171,6 +171,8 @@ def _render_lot(lot: Lot, status: int = 200, **forms):
             lot=lot,
             today=local_today(),
             balances=balances,
+            # What left the warehouse for recipients and stayed there (or was sold on).
+            issued_total=balances[Bucket.ISSUED] + balances[Bucket.SOLD],
             buckets=list(Bucket),
             entries=history.items,
             history=history,

@@ -23,6 +23,8 @@ from wtforms.validators import (
     StopValidation,
 )
 
+from accounts.forms import MultiCheckboxField
+
 WHOLE = _l("Give a whole number.")
 
 
@@ -131,3 +133,51 @@ class LookupForm(FlaskForm):
 
 class DrawForm(FlaskForm):
     submit = SubmitField(_l("Draw the lottery"))
+
+
+class CloseRoundForm(FlaskForm):
+    submit = SubmitField(_l("Close the round"))
+
+
+class StaffForm(FlaskForm):
+    staff = MultiCheckboxField(
+        _l("Staff who confirm pickups here"),
+        coerce=int,
+        description=_l("Users with the outlet staff role; an administrator gives the role."),
+    )
+    submit = SubmitField(_l("Save staff"))
+
+
+class PickupCodeForm(FlaskForm):
+    code = StringField(
+        _l("Pickup code"),
+        validators=[InputRequired(), Length(max=40)],
+        description=_l("The 8 digits under the citizen's QR code, typed or scanned."),
+        render_kw={"autocomplete": "off", "inputmode": "numeric", "spellcheck": "false"},
+    )
+    submit = SubmitField(_l("Find"))
+
+
+class ConfirmPickupForm(FlaskForm):
+    id_number = StringField(
+        _l("Identity card number (optional check)"),
+        validators=[Optional(), Length(max=40)],
+        description=_l(
+            "Type the number on the card shown to check it is the person who booked; it is "
+            "compared, not kept."
+        ),
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    submit = SubmitField(_l("Paid: hand over the masks"))
+
+
+class ReportForm(FlaskForm):
+    """The report's period and district (a GET form: no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("Until"), validators=[Optional()])
+    district = SelectField(_l("District"), validators=[Optional()], validate_choice=False)
+    submit = SubmitField(_l("Show"))

@@ -43,10 +43,23 @@ class Outlet(db.Model):
         back_populates="outlet", order_by="OutletSlot.starts"
     )
 
+    staff: Mapped[list[User]] = relationship(
+        secondary="rationing_outlet_staff", order_by="User.display_name"
+    )
+
     @property
     def capacity(self) -> int:
         """People it serves on a pickup day: the sum of its slots."""
         return sum(slot.capacity for slot in self.slots)
+
+
+# The outlet staff (users with the outlet role) who confirm pickups at an outlet.
+outlet_staff = sa.Table(
+    "rationing_outlet_staff",
+    db.metadata,
+    sa.Column("outlet_id", sa.ForeignKey("rationing_outlets.id"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id"), primary_key=True, index=True),
+)
 
 
 class OutletSlot(db.Model):
@@ -77,6 +90,7 @@ class OutletSlot(db.Model):
 class BookingRoundStatus(enum.StrEnum):
     OPEN = "open"  # bookings taken while the window is open
     DRAWN = "drawn"  # the lottery has been drawn; results and pickup codes out
+    CLOSED = "closed"  # after the pickup day: no-shows marked, what was not sold returned
 
     @property
     def label(self) -> str:
@@ -86,6 +100,7 @@ class BookingRoundStatus(enum.StrEnum):
 BOOKING_ROUND_STATUS_LABELS = {
     BookingRoundStatus.OPEN: _l("Taking bookings"),
     BookingRoundStatus.DRAWN: _l("Drawn"),
+    BookingRoundStatus.CLOSED: _l("Closed"),
 }
 
 
@@ -128,14 +143,27 @@ class BookingRound(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=now_utc)
     drawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
     drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     plan: Mapped[Plan] = relationship()
     grade: Mapped[Grade] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
     drawn_by: Mapped[User | None] = relationship(foreign_keys=[drawn_by_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
     outlets: Mapped[list["RoundOutlet"]] = relationship(
         back_populates="round", order_by="RoundOutlet.outlet_id"
     )
+
+    @property
+    def price_per_person(self) -> Decimal:
+        """What a citizen pays: the pieces a person may buy at the agreed price."""
+        return self.price_per_piece * self.pieces_per_person
+
+    @property
+    def is_drawn(self) -> bool:
+        """Drawn (and perhaps closed since): results, codes and the seed are out."""
+        return self.status in (BookingRoundStatus.DRAWN, BookingRoundStatus.CLOSED)
 
     def is_open(self, at: datetime) -> bool:
         return self.status is BookingRoundStatus.OPEN and self.opens_at <= at < self.closes_at
@@ -164,6 +192,8 @@ class BookingStatus(enum.StrEnum):
     ENTERED = "entered"  # in the draw
     WON = "won"  # may buy: pickup code issued
     LOST = "lost"  # not drawn
+    PICKED_UP = "picked_up"  # bought at the outlet: the sale is in the ledger
+    NO_SHOW = "no_show"  # drawn, but did not come by the time the round was closed
 
     @property
     def label(self) -> str:
@@ -174,7 +204,12 @@ BOOKING_STATUS_LABELS = {
     BookingStatus.ENTERED: _l("In the draw"),
     BookingStatus.WON: _l("Drawn: you may buy"),
     BookingStatus.LOST: _l("Not drawn this time"),
+    BookingStatus.PICKED_UP: _l("Picked up"),
+    BookingStatus.NO_SHOW: _l("Did not come"),
 }
+
+# Bookings drawn in the lottery, whatever became of them after.
+DRAWN_STATUSES = (BookingStatus.WON, BookingStatus.PICKED_UP, BookingStatus.NO_SHOW)
 
 
 class Booking(db.Model):
@@ -208,13 +243,18 @@ class Booking(db.Model):
     won_slot_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("rationing_outlet_slots.id"), nullable=True
     )
-    pickup_code: Mapped[str | None] = mapped_column(sa.String(8), nullable=True)
+    pickup_code: Mapped[str | None] = mapped_column(sa.String(8), nullable=True, index=True)
+    picked_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    picked_up_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), nullable=True)
+    # Whether the outlet's staff typed the identity card shown at the counter and it matched.
+    id_checked: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
 
     round: Mapped[BookingRound] = relationship()
     outlet: Mapped[Outlet] = relationship(foreign_keys=[outlet_id])
     slot: Mapped[OutletSlot] = relationship(foreign_keys=[slot_id])
     won_outlet: Mapped[Outlet | None] = relationship(foreign_keys=[won_outlet_id])
     won_slot: Mapped[OutletSlot | None] = relationship(foreign_keys=[won_slot_id])
+    picked_up_by: Mapped[User | None] = relationship(foreign_keys=[picked_up_by_id])
 
     @property
     def masked_phone(self) -> str:

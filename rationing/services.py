@@ -27,6 +27,7 @@ from recipients.models import RETAIL, Recipient
 
 from . import idcard, lottery
 from .models import (
+    DRAWN_STATUSES,
     Booking,
     BookingRound,
     BookingRoundStatus,
@@ -516,7 +517,7 @@ def round_counts(found: BookingRound) -> list[OutletCount]:
     won = dict(
         db.session.execute(
             sa.select(Booking.won_outlet_id, sa.func.count())
-            .where(Booking.round_id == found.id, Booking.status == BookingStatus.WON)
+            .where(Booking.round_id == found.id, Booking.status.in_(DRAWN_STATUSES))
             .group_by(Booking.won_outlet_id)
         ).all()
     )

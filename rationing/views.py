@@ -1,7 +1,7 @@
 """Citizens' rationing pages: outlets and booking rounds for the allocator; the booking page,
 the result look-up and the published draw for citizens (no sign-in, phone-sized first)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import segno
 import sqlalchemy as sa
@@ -32,9 +32,21 @@ from core.transaction import run_service
 from extensions import db, limiter
 from recipients.models import RETAIL, Recipient
 
-from . import idcard, services
-from .forms import BookingForm, BookingRoundForm, DrawForm, LookupForm, OutletForm, SlotForm
-from .models import Booking, BookingRound, BookingRoundStatus, Outlet
+from . import idcard, pickups, reports, services
+from .forms import (
+    BookingForm,
+    BookingRoundForm,
+    CloseRoundForm,
+    ConfirmPickupForm,
+    DrawForm,
+    LookupForm,
+    OutletForm,
+    PickupCodeForm,
+    ReportForm,
+    SlotForm,
+    StaffForm,
+)
+from .models import Booking, BookingRound, Outlet
 
 bp = Blueprint("rationing", __name__)
 
@@ -51,9 +63,14 @@ def not_kept(response):
 
 NAV = [
     NavItem("rationing.booking_rounds", _l("Citizen bookings")),
+    NavItem("rationing.pickup", _l("Pickups")),
+    NavItem("rationing.report", _l("Booking report"), "admin"),
     NavItem("rationing.outlets", _l("Outlets"), "admin"),
 ]
 STAFF = (Role.ALLOCATOR,)
+# Who reads the booking report: the allocator, and auditors (who read everything).
+READERS = (Role.ALLOCATOR, Role.AUDITOR)
+OUTLET_STAFF = (Role.OUTLET,)
 
 
 def _utc(local: datetime) -> datetime:
@@ -104,7 +121,29 @@ def outlet(outlet_id: int):
         if done:
             flash(_("Slot %(slot)s added.", slot=done.value.label), "success")
             return redirect(url_for("rationing.outlet", outlet_id=found.id))
-    return render_template("rationing/outlet.html", outlet=found, form=form)
+    staff_form = StaffForm(formdata=None, staff=[user.id for user in found.staff])
+    staff_form.staff.choices = _staff_choices()
+    return render_template("rationing/outlet.html", outlet=found, form=form, staff_form=staff_form)
+
+
+def _staff_choices() -> list[tuple[int, str]]:
+    return [(u.id, f"{u.display_name} ({u.username})") for u in pickups.staff_choices()]
+
+
+@bp.route("/outlets/<int:outlet_id>/staff", methods=["POST"])
+@roles_required(*STAFF)
+def outlet_staff(outlet_id: int):
+    found = db.get_or_404(Outlet, outlet_id)
+    form = StaffForm()
+    form.staff.choices = _staff_choices()
+    if form.validate_on_submit():
+        done = run_service(lambda: pickups.set_staff(found, form.staff.data or []), form)
+        if done:
+            flash(_("Staff of %(outlet)s saved.", outlet=found.name), "success")
+            return redirect(url_for("rationing.outlet", outlet_id=found.id))
+    return render_template(
+        "rationing/outlet.html", outlet=found, form=SlotForm(formdata=None), staff_form=form
+    )
 
 
 # Booking rounds (the allocator) --------------------------------------------------------------
@@ -162,8 +201,10 @@ def booking_round(booking_round_id: int):
     return render_template(
         "rationing/round.html",
         round=found,
-        counts=services.round_counts(found),
+        counts=reports.reconciliation(found),
         draw_form=DrawForm(formdata=None),
+        close_form=CloseRoundForm(formdata=None),
+        today=local_today(),
         now=datetime.now(UTC),
     )
 
@@ -184,6 +225,132 @@ def draw(booking_round_id: int):
                 "success",
             )
     return redirect(url_for("rationing.booking_round", booking_round_id=booking_round_id))
+
+
+@bp.route("/booking-rounds/<int:booking_round_id>/close", methods=["POST"])
+@roles_required(*STAFF)
+def close(booking_round_id: int):
+    found = db.get_or_404(BookingRound, booking_round_id)
+    if CloseRoundForm().validate_on_submit():
+        done = run_service(lambda: pickups.close_round(found, current_user))
+        if done:
+            flash(
+                _(
+                    "Round closed: %(no_shows)s drawn citizens did not come; %(returned)s pieces "
+                    "not sold went back to stock.",
+                    **done.value,
+                ),
+                "success",
+            )
+    return redirect(url_for("rationing.booking_round", booking_round_id=booking_round_id))
+
+
+@bp.route("/booking-report")
+@roles_required(*READERS)
+def report():
+    today = local_today()
+    form = ReportForm(request.args)
+    districts = reports.districts()
+    form.district.choices = [("", _("All districts"))] + [(d, d) for d in districts]
+    form.validate()
+    end = form.end.data or today
+    start = form.start.data or end - timedelta(days=13)
+    error = None
+    if start > end:
+        error = _("The period starts after it ends.")
+    elif (end - start).days >= reports.MAX_DAYS:
+        error = _("Choose a period of at most %(n)s days.", n=reports.MAX_DAYS)
+    if error:
+        form.start.errors = [*form.start.errors, error]
+        start, end = end - timedelta(days=13), end
+    district = form.district.data if form.district.data in districts else ""
+    form.start.data, form.end.data, form.district.data = start, end, district
+    return render_template(
+        "rationing/report.html",
+        form=form,
+        activity=reports.activity(start, end, district),
+    )
+
+
+# At the outlet (outlet staff) ----------------------------------------------------------------
+
+
+@bp.route("/pickup", methods=["GET", "POST"])
+@roles_required(*OUTLET_STAFF)
+def pickup():
+    form = PickupCodeForm()
+    found = None
+    if form.validate_on_submit():
+        done = run_service(lambda: pickups.find_code(form.code.data, current_user), form)
+        found = done.value if done else None
+    elif request.method == "GET":
+        form.code.data = ""
+    return render_template(
+        "rationing/pickup.html",
+        form=form,
+        found=found,
+        confirm_form=ConfirmPickupForm(formdata=None),
+        outlets=pickups.outlets_of(current_user),
+        today=local_today(),
+    )
+
+
+# The pickup page may use the camera to scan codes (every other page may not: app.py).
+pickup.talisman_view_options = {
+    "permissions_policy": {"camera": "(self)", "microphone": "()", "geolocation": "()"}
+}
+
+
+@bp.route("/pickup/<int:booking_id>", methods=["POST"])
+@roles_required(*OUTLET_STAFF)
+def confirm_pickup(booking_id: int):
+    booking = db.get_or_404(Booking, booking_id)
+    outlets = pickups.outlets_of(current_user)
+    if booking.won_outlet_id not in {o.id for o in outlets}:
+        # Not this person's outlet: say where it belongs, show nothing of the citizen.
+        return render_template(
+            "rationing/pickup.html",
+            form=PickupCodeForm(formdata=None),
+            found=pickups.Found([], [booking.won_outlet] if booking.won_outlet else []),
+            confirm_form=ConfirmPickupForm(formdata=None),
+            outlets=outlets,
+            today=local_today(),
+        )
+    form = ConfirmPickupForm()
+    if form.validate_on_submit():
+        key = current_app.config["ID_HASH_KEY"]
+        checked = False  # the optional check of the card shown at the counter
+        if form.id_number.data:
+            done = run_service(lambda: pickups.check_id(booking, form.id_number.data, key), form)
+            checked = bool(done and done.value)
+            if done and not checked:
+                form.id_number.errors.append(
+                    _("This card is not the one the booking was made with: do not hand over.")
+                )
+        if checked or not form.id_number.data:
+            done = run_service(
+                lambda: pickups.confirm_pickup(booking, current_user, id_checked=checked), form
+            )
+            if done:
+                flash(
+                    _(
+                        "Picked up: %(name)s, %(n)s pieces, CNY %(total)s.",
+                        name=booking.name,
+                        n=booking.round.pieces_per_person,
+                        total=f"{booking.round.price_per_person:.2f}",
+                    ),
+                    "success",
+                )
+                return redirect(url_for("rationing.pickup"))
+    code_form = PickupCodeForm(formdata=None, code=booking.pickup_code)
+    return render_template(
+        "rationing/pickup.html",
+        form=code_form,
+        found=pickups.Found([booking], []),
+        confirm_form=form,
+        outlets=outlets,
+        today=local_today(),
+    )
 
 
 # Citizens (no sign-in) -----------------------------------------------------------------------
@@ -211,7 +378,7 @@ def _per_person() -> str:
 
 def _public_round(booking_round_id: int) -> BookingRound:
     found = db.get_or_404(BookingRound, booking_round_id)
-    if found.pickup_on < local_today() and found.status is not BookingRoundStatus.DRAWN:
+    if found.pickup_on < local_today() and not found.is_drawn:
         abort(404)
     return found
 
@@ -350,7 +517,7 @@ def draw_entries(booking_round_id: int):
     """After the draw: every booking's reference, choice and result, and its ticket, so that
     anyone can redo the draw from the published seed (no names, numbers or phones)."""
     found = _public_round(booking_round_id)
-    if found.status is not BookingRoundStatus.DRAWN:
+    if not found.is_drawn:
         abort(404)
     return Response(
         services.draw_entries_csv(found),

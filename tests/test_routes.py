@@ -36,6 +36,12 @@ EXPECTED_ROLES = {
     "rationing.new_booking_round": ALLOCATOR,
     "rationing.booking_round": ALLOCATOR,
     "rationing.draw": ALLOCATOR,
+    "rationing.close": ALLOCATOR,
+    "rationing.outlet_staff": ALLOCATOR,
+    "rationing.report": frozenset({Role.ALLOCATOR, Role.AUDITOR}),
+    # At the outlets: their staff confirm pickups.
+    "rationing.pickup": frozenset({Role.OUTLET}),
+    "rationing.confirm_pickup": frozenset({Role.OUTLET}),
     "home.home": EVERYONE,
     "accounts.logout": EVERYONE,
     "accounts.change_password": EVERYONE,
@@ -147,17 +153,22 @@ def sample_values(app, ids: dict) -> dict:
 
 
 def _rationing_samples(app, plan_id: int, recipient_id: int) -> dict:
-    """An outlet with a slot, a booking round taking bookings, and a booking in it."""
+    """An outlet with a slot (the matrix's outlet-staff user works there), a drawn booking
+    round, and a booking in it drawn for that outlet."""
     from datetime import UTC, datetime, time, timedelta
 
     import sqlalchemy as sa
 
+    from accounts.models import User
     from catalog.models import Grade
     from extensions import db
     from rationing.models import Booking, BookingRound, Outlet, OutletSlot, RoundOutlet
 
     with app.app_context():
         outlet = Outlet(recipient_id=recipient_id, name="测试门店", district="浈江区")
+        outlet.staff = list(
+            db.session.scalars(sa.select(User).where(User.username == f"only-{Role.OUTLET.value}"))
+        )
         slot = OutletSlot(outlet=outlet, starts=time(9), ends=time(10), capacity=10)
         now = datetime.now(UTC)
         found = BookingRound(
@@ -185,10 +196,19 @@ def _rationing_samples(app, plan_id: int, recipient_id: int) -> dict:
             name="测试",
             phone="13800000000",
             id_hash="2" * 64,
+            status="won",
+            won_outlet_id=outlet.id,
+            won_slot_id=slot.id,
+            pickup_code="12345678",
         )
         db.session.add(booking)
         db.session.commit()
-        return {"outlet_id": outlet.id, "booking_round_id": found.id, "reference": "ROUTE23456"}
+        return {
+            "outlet_id": outlet.id,
+            "booking_round_id": found.id,
+            "reference": "ROUTE23456",
+            "booking_id": booking.id,
+        }
 
 
 def _job_sample(app, user_id: int) -> int:

@@ -221,6 +221,7 @@ def _register_blueprints(app: Flask) -> None:
     from procurement.views import WAITING as procurement_waiting
     from procurement.views import bp as procurement_bp
     from rationing.views import NAV as rationing_nav
+    from rationing.views import WAITING as rationing_waiting
     from rationing.views import bp as rationing_bp
 
     app.register_blueprint(home_bp)
@@ -242,7 +243,13 @@ def _register_blueprints(app: Flask) -> None:
         *accounts_nav,
     ]
     waiting: dict = {}
-    for registry in (home_waiting, procurement_waiting, ledger_waiting, allocation_waiting):
+    for registry in (
+        home_waiting,
+        procurement_waiting,
+        ledger_waiting,
+        allocation_waiting,
+        rationing_waiting,
+    ):
         for role, providers in registry.items():
             waiting.setdefault(role, []).extend(providers)
     app.extensions["baogong_waiting"] = waiting

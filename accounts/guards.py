@@ -4,7 +4,9 @@
     @roles_required(Role.ADMIN)
     def users(): ...
 
-`signed_in` admits any signed-in user (their own password, the home page); `public` marks the
+`signed_in` admits any signed-in user (their own password, the home page); `city_staff` any of
+the city's own staff, every role but the pharmacies' outlet staff (the stock, the ledger, the
+plans and reports: an outlet clerk sees only the pickups of their own outlets); `public` marks the
 few views that need no sign-in (the login page, the language switch). The declared roles are kept
 on the view function as `required_roles` (None for public views) so that the test suite can check
 every route against every role.
@@ -47,6 +49,15 @@ def roles_required(*roles: Role) -> Callable:
 def signed_in(view: Callable) -> Callable:
     """Any signed-in user, whatever their roles."""
     return roles_required(*Role)(view)
+
+
+# The city's own staff: everyone but the pharmacies' outlet staff.
+CITY_ROLES = frozenset(Role) - {Role.OUTLET}
+
+
+def city_staff(view: Callable) -> Callable:
+    """Any of the city's own staff (every role but outlet staff)."""
+    return roles_required(*CITY_ROLES)(view)
 
 
 def public(view: Callable) -> Callable:

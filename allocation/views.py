@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from accounts.guards import roles_required, signed_in
+from accounts.guards import city_staff, roles_required
 from accounts.models import Role
 from catalog.models import Grade
 from core import jobs
@@ -74,7 +74,7 @@ def allocation_helpers():
 
 
 @bp.route("/recipients")
-@signed_in
+@city_staff
 def recipients():
     chosen = queries.RecipientFilter(
         search=request.args.get("q", "").strip()[:100],
@@ -215,7 +215,7 @@ def _render_recipient(unit: Recipient, tier_form=None, status=200):
 
 
 @bp.route("/recipients/<int:recipient_id>")
-@signed_in
+@city_staff
 def recipient(recipient_id: int):
     return _render_recipient(db.get_or_404(Recipient, recipient_id))
 
@@ -278,7 +278,7 @@ def set_active(recipient_id: int):
 
 
 @bp.route("/rounds")
-@signed_in
+@city_staff
 def rounds():
     return render_template(
         "allocation/rounds.html",
@@ -371,7 +371,7 @@ def _render_round(
 
 
 @bp.route("/rounds/<int:round_id>")
-@signed_in
+@city_staff
 def round(round_id: int):  # noqa: A001 - the page is called "round"
     return _render_round(db.get_or_404(Round, round_id))
 
@@ -514,7 +514,7 @@ def policy():
 
 
 @bp.route("/plans")
-@signed_in
+@city_staff
 def plans_list():
     status = request.args.get("status", "")
     chosen = PlanStatus(status) if status in {s.value for s in PlanStatus} else None
@@ -584,7 +584,7 @@ def _render_plan(plan: Plan, *, return_form=None, stale: str | None = None, stat
 
 
 @bp.route("/plans/<int:plan_id>")
-@signed_in
+@city_staff
 def plan(plan_id: int):
     return _render_plan(_plan(plan_id))
 

@@ -12,7 +12,7 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from accounts.guards import roles_required, signed_in
+from accounts.guards import city_staff, roles_required
 from accounts.models import Role
 from allocation.models import Plan
 from catalog.models import Lot
@@ -107,7 +107,7 @@ def _pdf_response(document) -> Response:
 
 
 @bp.route("/plans/<int:plan_id>/pdf")
-@signed_in
+@city_staff
 def plan_pdf(plan_id: int):
     """The stored PDF of an approved or issued plan (rendered on its first download)."""
     plan = db.get_or_404(Plan, plan_id)
@@ -192,7 +192,7 @@ def _day_arg() -> date:
 
 
 @bp.route("/audit/daily")
-@signed_in
+@city_staff
 def daily():
     day = _day_arg()
     return render_template(
@@ -223,7 +223,7 @@ def _report_pdf(kind: str, subject) -> Response:
 
 
 @bp.route("/audit/daily.pdf")
-@signed_in
+@city_staff
 def daily_pdf():
     """Only for a day the ledger covers: every distinct day would be another stored file."""
     day = date_arg("day", local_today())
@@ -233,7 +233,7 @@ def daily_pdf():
 
 
 @bp.route("/lots/<int:lot_id>/recall.pdf")
-@signed_in
+@city_staff
 def recall_pdf(lot_id: int):
     return _report_pdf("recall", db.get_or_404(Lot, lot_id))
 
@@ -251,7 +251,7 @@ def _period() -> tuple[date, date]:
 
 
 @bp.route("/audit/exports")
-@signed_in
+@city_staff
 def exports():
     since, until = _period()
     return render_template(
@@ -260,7 +260,7 @@ def exports():
 
 
 @bp.route("/audit/exports/<any(ledger, plan_lines, stock):dataset>.<any(csv, xlsx):fmt>")
-@signed_in
+@city_staff
 def export(dataset: str, fmt: str):
     since, until = _period()
     header, rows = reports.export_rows(dataset, since, until)

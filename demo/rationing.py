@@ -1,6 +1,8 @@
 """Demo citizens' rationing: an outlet for each pharmacy that round 1 supplied, with its
 opening slots; a booking round of round 1's surgical masks, booked by demo citizens and drawn,
-its pickup day today; and a round of its daily masks taking bookings now, for the newcomer to
+its pickup day today, where the demo outlet clerk (`outlet`, at the six busiest outlets) has
+served three in four of those whose time has come (the newcomer, signed in as `outlet`, serves
+the rest at /pickup); and a round of its daily masks taking bookings now, for the newcomer to
 book in (at /book, no sign-in).
 
 Demo citizens' identity card numbers are made up (Shaoguan's 440203, a birth date, a sequence,
@@ -13,12 +15,13 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app
 
+from accounts.models import User
 from allocation.models import Plan, PlanStatus
 from catalog.models import Grade
-from core.clock import at_local, local_today
+from core.clock import at_local, local_now, local_today
 from extensions import db
-from rationing import idcard, services
-from rationing.models import BookingRound, Outlet
+from rationing import idcard, pickups, services
+from rationing.models import Booking, BookingRound, BookingStatus, Outlet
 from recipients.models import RETAIL, Recipient, RecipientCategory
 
 # (starts, ends, people per 10 staff or beds of the shop) of every demo outlet
@@ -39,7 +42,50 @@ def citizen_phone(n: int) -> str:
     return f"1380751{n % 10000:04d}"
 
 
-def seed_rationing(allocator_id: int | None) -> list[str]:
+def _book_and_draw(found: BookingRound, people: range, allocator_id: int | None) -> dict:
+    """Demo citizens `people` book the round (most want the busiest shops in the morning, so
+    that some are oversubscribed), then it is drawn."""
+    key = current_app.config["ID_HASH_KEY"]
+    shares = [s for s in found.outlets if s.places]
+    for n in people:
+        share = shares[(n * n) % min(len(shares), 6)] if n % 3 else shares[n % len(shares)]
+        slot = share.outlet.slots[0 if n % 4 else 2]
+        services.book(
+            found,
+            share.outlet_id,
+            slot.id,
+            SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)],
+            citizen(n),
+            citizen_phone(n),
+            n % 5 < 2,  # two in five would take another time or outlet
+            key,
+            at=found.opens_at + timedelta(minutes=n - people.start),
+        )
+    return services.draw(found, allocator_id, at=found.closes_at)
+
+
+def _serve(found: BookingRound, clerk: User, until: datetime, absent: int = 4) -> int:
+    """The clerk confirms the pickups at their outlets of drawn citizens whose slot has begun
+    by `until`, each at its slot's start (one in `absent` has not come)."""
+    mine = {outlet.id for outlet in pickups.outlets_of(clerk)}
+    winners = db.session.scalars(
+        sa.select(Booking)
+        .where(Booking.round_id == found.id, Booking.status == BookingStatus.WON)
+        .order_by(Booking.id)
+    ).all()
+    served = 0
+    for n, booking in enumerate(w for w in winners if w.won_outlet_id in mine):
+        starts = at_local(
+            found.pickup_on, booking.won_slot.starts.hour, booking.won_slot.starts.minute
+        )
+        if starts > until or n % absent == absent - 1:
+            continue
+        pickups.confirm_pickup(booking, clerk, id_checked=n % 2 == 0, at=starts.astimezone(UTC))
+        served += 1
+    return served
+
+
+def seed_rationing(allocator_id: int | None, clerk_id: int | None = None) -> list[str]:
     """Idempotent: nothing is added once the demo has booking rounds."""
     if db.session.scalar(sa.select(sa.func.count(BookingRound.id))):
         return []
@@ -71,7 +117,10 @@ def seed_rationing(allocator_id: int | None) -> list[str]:
     created.append(f"{outlets} outlets")
     today = local_today()
     now = datetime.now(UTC)
-    key = current_app.config["ID_HASH_KEY"]
+    clerk = db.session.get(User, clerk_id) if clerk_id is not None else None
+    if clerk is not None:  # the clerk works at the six busiest outlets (see _book_and_draw)
+        for outlet in db.session.scalars(sa.select(Outlet).order_by(Outlet.id).limit(6)):
+            pickups.set_staff(outlet, [clerk.id])
     drawn = services.open_round(
         plan,
         grades["surgical"].id,
@@ -84,26 +133,13 @@ def seed_rationing(allocator_id: int | None) -> list[str]:
         7,
         allocator_id,
     )
-    shares = [s for s in drawn.outlets if s.places]
-    for n in range(DRAWN_BOOKINGS):
-        # Most people want the busiest shops in the morning: some shops are oversubscribed.
-        share = shares[(n * n) % min(len(shares), 6)] if n % 3 else shares[n % len(shares)]
-        slot = share.outlet.slots[0 if n % 4 else 2]
-        services.book(
-            drawn,
-            share.outlet_id,
-            slot.id,
-            SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)],
-            citizen(n),
-            citizen_phone(n),
-            n % 5 < 2,  # two in five would take another time or outlet
-            key,
-            at=drawn.opens_at + timedelta(minutes=n),
-        )
-    summary = services.draw(drawn, allocator_id, at=drawn.closes_at)
+    summary = _book_and_draw(drawn, range(DRAWN_BOOKINGS), allocator_id)
     created.append(
         f"booking round {drawn.name}: {summary['entries']} bookings, {summary['won']} drawn"
     )
+    if clerk is not None:
+        served = _serve(drawn, clerk, local_now())
+        created.append(f"{served} pickups so far today at the outlets of {clerk.username}")
     if "daily_protective" in grades and services.retail_issued(plan, grades["daily_protective"]):
         later = today + timedelta(days=2)
         open_now = services.open_round(

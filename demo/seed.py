@@ -23,6 +23,7 @@ DEMO_USERS = [
     (Role.APPROVER, "陈建国"),
     (Role.AUDITOR, "刘洋"),
     (Role.ADMIN, "赵磊"),
+    (Role.OUTLET, "黄丽"),
 ]
 
 
@@ -51,7 +52,7 @@ def seed_demo() -> list[str]:
     created.extend(seed_stock())
     created.extend(seed_procurement())
     created.extend(seed_rounds(_user_id(Role.ALLOCATOR), _user_id(Role.APPROVER)))
-    created.extend(seed_rationing(_user_id(Role.ALLOCATOR)))
+    created.extend(seed_rationing(_user_id(Role.ALLOCATOR), _user_id(Role.OUTLET)))
     return created
 
 

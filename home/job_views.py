@@ -9,7 +9,7 @@ from flask import Blueprint, abort, current_app, jsonify, redirect, render_templ
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from accounts.guards import signed_in
+from accounts.guards import city_staff
 from accounts.models import Role
 from core import jobs
 from core.jobs import queue
@@ -70,7 +70,7 @@ STATUS_LABELS = {
 
 
 @bp.route("/jobs/<int:job_id>")
-@signed_in
+@city_staff
 def show(job_id: int):
     job = _visible_job(job_id)
     if job.status == jobs.JobStatus.DONE and job.result:
@@ -79,7 +79,7 @@ def show(job_id: int):
 
 
 @bp.route("/jobs/<int:job_id>.json")
-@signed_in
+@city_staff
 def status(job_id: int):
     response = jsonify(status_of(_visible_job(job_id)))
     response.headers["Cache-Control"] = "no-store"

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
-from accounts.guards import roles_required, signed_in
+from accounts.guards import city_staff, roles_required
 from accounts.models import Role
 from catalog import services as catalog
 from catalog.models import Grade, Lot
@@ -99,7 +99,7 @@ def expiry_tag(lot: Lot, today: date) -> tuple[str, str] | None:
 
 
 @bp.route("/stock")
-@signed_in
+@city_staff
 def stock():
     today = local_today()
     status = request.args.get("status", "in_stock")
@@ -193,7 +193,7 @@ def _render_lot(lot: Lot, status: int = 200, **forms):
 
 
 @bp.route("/lots/<int:lot_id>")
-@signed_in
+@city_staff
 def lot(lot_id: int):
     return _render_lot(_get_lot(lot_id))
 
@@ -270,7 +270,7 @@ def reverse(seq: int):
 
 
 @bp.route("/trace")
-@signed_in
+@city_staff
 def trace():
     search = request.args.get("q", "").strip()[:100]
     lots = queries.find_lots(search) if search else []
@@ -286,7 +286,7 @@ def trace():
 
 
 @bp.route("/trace/recipients/<int:recipient_id>")
-@signed_in
+@city_staff
 def recipient(recipient_id: int):
     unit = db.get_or_404(Recipient, recipient_id)
     lots = queries.recipient_lots(unit.id)
@@ -306,7 +306,7 @@ def recipient(recipient_id: int):
 
 
 @bp.route("/ledger")
-@signed_in
+@city_staff
 def entries():
     kind = request.args.get("kind", "")
     search = request.args.get("q", "")[:100]

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from accounts.guards import roles_required, signed_in
+from accounts.guards import city_staff, roles_required
 from accounts.models import Role
 from catalog import services as catalog
 from catalog.models import Grade, Lot
@@ -131,7 +131,7 @@ def too_large(error):
 
 
 @bp.route("/suppliers")
-@signed_in
+@city_staff
 def suppliers():
     search = request.args.get("q", "").strip()[:100]
     kind = request.args.get("kind", "")
@@ -167,7 +167,7 @@ def new_supplier():
 
 
 @bp.route("/suppliers/<int:supplier_id>")
-@signed_in
+@city_staff
 def supplier(supplier_id: int):
     found = db.get_or_404(Supplier, supplier_id)
     purchases = db.session.scalars(
@@ -196,7 +196,7 @@ PURCHASE_STATUSES = {
 
 
 @bp.route("/purchases")
-@signed_in
+@city_staff
 def purchases():
     filters = {
         "q": request.args.get("q", "").strip()[:100],
@@ -270,7 +270,7 @@ def new_purchase():
 
 
 @bp.route("/purchases/<int:purchase_id>")
-@signed_in
+@city_staff
 def purchase(purchase_id: int):
     found = db.get_or_404(Purchase, purchase_id)
     return render_template(
@@ -343,7 +343,7 @@ BATCH_STATUSES = {
 
 
 @bp.route("/batches")
-@signed_in
+@city_staff
 def batches():
     filters = {
         "q": request.args.get("q", "").strip()[:100],
@@ -405,7 +405,7 @@ def _render_batch(lot: Lot, status: int = 200, **forms):
 
 
 @bp.route("/batches/<int:lot_id>")
-@signed_in
+@city_staff
 def batch(lot_id: int):
     return _render_batch(db.get_or_404(Lot, lot_id))
 
@@ -501,7 +501,7 @@ def attach_certificate(lot_id: int):
 
 
 @bp.route("/certificates/<int:certificate_id>/scan")
-@signed_in
+@city_staff
 def scan(certificate_id: int):
     certificate = db.get_or_404(Certificate, certificate_id)
     if certificate.scan is None:

@@ -77,6 +77,22 @@ def outlets_of(user: User) -> list[Outlet]:
     )
 
 
+def waiting_today(user: User, today: date) -> int:
+    """Drawn citizens who have not yet come to this person's outlets, on rounds picked up
+    today."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Booking.id))
+        .join(BookingRound, Booking.round_id == BookingRound.id)
+        .join(outlet_staff, outlet_staff.c.outlet_id == Booking.won_outlet_id)
+        .where(
+            outlet_staff.c.user_id == user.id,
+            Booking.status == BookingStatus.WON,
+            BookingRound.status == BookingRoundStatus.DRAWN,
+            BookingRound.pickup_on == today,
+        )
+    )
+
+
 # Finding a pickup ---------------------------------------------------------------------------
 
 

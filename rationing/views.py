@@ -29,6 +29,7 @@ from catalog.models import Grade
 from core.clock import local_today, zone
 from core.nav import NavItem
 from core.transaction import run_service
+from core.waiting import Waiting
 from extensions import db, limiter
 from recipients.models import RETAIL, Recipient
 
@@ -273,6 +274,19 @@ def report():
 
 
 # At the outlet (outlet staff) ----------------------------------------------------------------
+
+
+def outlet_waiting() -> list[Waiting]:
+    return [
+        Waiting(
+            _l("Drawn citizens still to come today"),
+            pickups.waiting_today(current_user, local_today()),
+            url_for("rationing.pickup"),
+        )
+    ]
+
+
+WAITING = {Role.OUTLET: [outlet_waiting]}
 
 
 @bp.route("/pickup", methods=["GET", "POST"])

@@ -184,7 +184,7 @@ def test_pickups_start_on_the_pickup_day(app, drawn):
         booking = db.session.scalar(sa.select(Booking).where(Booking.name == "市民1"))
         clerk = db.session.get(User, drawn["clerk"])
         day_before = local_midnight(booking.round.pickup_on) - timedelta(hours=1)
-        with pytest.raises(ServiceError, match="start"):
+        with pytest.raises(ServiceError, match="购取从"):
             pickups.confirm_pickup(booking, clerk, at=day_before)
         db.session.rollback()
         assert db.session.get(Booking, booking.id).status is BookingStatus.WON
@@ -205,7 +205,7 @@ def test_closing_marks_no_shows_and_returns_what_was_not_sold(app, drawn):
         available_before = db.session.scalar(
             sa.select(sa.func.sum(Balance.quantity)).where(Balance.bucket == Bucket.AVAILABLE)
         )
-        with pytest.raises(ServiceError, match="after its pickup day"):
+        with pytest.raises(ServiceError, match="购取日.*之后才能结束"):
             pickups.close_round(found, drawn["alloc"], at=noon)
         db.session.rollback()
         done = pickups.close_round(db.session.get(BookingRound, round_id), drawn["alloc"])
@@ -230,7 +230,7 @@ def test_closing_marks_no_shows_and_returns_what_was_not_sold(app, drawn):
             s.pieces for s in found.outlets if s.outlet.recipient_id == drawn["chain"]
         )
         assert sum(n for _, n in held) == issued[drawn["chain"]] - chain_share
-        with pytest.raises(ServiceError, match="closed already"):
+        with pytest.raises(ServiceError, match="本轮已经结束"):
             pickups.close_round(found, drawn["alloc"])
         db.session.rollback()
         # A no-show's code no longer finds anything to pick up.
@@ -273,7 +273,7 @@ def test_a_unit_sells_or_returns_no_more_than_it_holds(app, drawn):
             move = ledger.Move(
                 kind, lot_id, held + 1, Bucket.ISSUED, to, recipient_id=drawn["chain"]
             )
-            with pytest.raises(ServiceError, match="holds"):
+            with pytest.raises(ServiceError, match="持有批次"):
                 ledger.post_many([move], None)
             db.session.rollback()
         # The other chain cannot sell more than its own share either.
@@ -294,7 +294,7 @@ def test_a_plan_whose_pieces_were_sold_cannot_be_reversed(app, drawn):
         pickups.confirm_pickup(booking, db.session.get(User, drawn["clerk"]))
         db.session.commit()
         plan = db.session.get(Plan, drawn["plan_id"])
-        with pytest.raises(ServiceError, match="holds"):
+        with pytest.raises(ServiceError, match="持有批次"):
             plans.reverse(plan, drawn["alloc"], "数量录错")
         db.session.rollback()
         assert db.session.get(Plan, drawn["plan_id"]).status.value == "issued"

@@ -71,19 +71,23 @@ def _sqlite() -> bool:
 
 def _without_foreign_keys(change) -> None:
     """Run `change` with SQLite's foreign keys off (a table copied in batch mode is dropped
-    while rows refer to it), then check that every reference still holds."""
+    while rows refer to it), then check that every reference still holds.
+
+    The pragma is ignored inside a transaction, so it is set in an autocommit block, which
+    commits what the migrations before this one did (SQLite's DDL is not transactional
+    anyway). Should `change` fail, the command fails and its connection is not used again."""
     if not _sqlite():
         change()
         return
-    bind = op.get_bind()
-    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
-    try:
-        change()
-        broken = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-        if broken:
-            raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
-    finally:
-        bind.exec_driver_sql("PRAGMA foreign_keys=ON")
+    context = op.get_context()
+    with context.autocommit_block():
+        op.execute("PRAGMA foreign_keys=OFF")
+    change()
+    broken = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+    with context.autocommit_block():
+        op.execute("PRAGMA foreign_keys=ON")
 
 
 def _ledger(kinds_old, kinds_new, buckets_old, buckets_new, add_check: bool):

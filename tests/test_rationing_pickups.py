@@ -362,3 +362,53 @@ def test_the_allocator_puts_outlet_staff_on_an_outlet(app, client, city, make_us
     assert refused.status_code == 200
     with app.app_context():
         assert [u.id for u in db.session.get(Outlet, outlet).staff] == [clerk]
+
+
+@pytest.mark.postgres
+def test_one_code_confirmed_at_two_counters_at_once_sells_once(app, drawn, make_user):
+    """Two clerks of the outlet press "paid" for the same code at the same instant (PostgreSQL,
+    a thread each, released together): one sale; the other is told the code was used. And a
+    pickup racing the round's close: either the sale or the no-show, never both."""
+    from tests.test_plan_races import at_once
+
+    helper_id = make_user("clerk-b", Role.OUTLET)
+    with app.app_context():
+        outlet = db.session.get(Outlet, drawn["outlets"][0])
+        pickups.set_staff(outlet, [drawn["clerk"], helper_id])
+        db.session.commit()
+        first = db.session.scalar(sa.select(Booking.id).where(Booking.name == "市民1"))
+        second = db.session.scalar(sa.select(Booking.id).where(Booking.name == "市民2"))
+
+    def confirm(booking_id: int, user_id: int, at=None):
+        def act():
+            pickups.confirm_pickup(
+                db.session.get(Booking, booking_id), db.session.get(User, user_id), at=at
+            )
+
+        return act
+
+    outcomes = at_once(app, confirm(first, drawn["clerk"]), confirm(first, helper_id))
+    assert sorted(outcomes) == ["done", "refused"], outcomes
+    assert sum(e.quantity for e in _sales(app, drawn["round_id"])) == PIECES
+
+    with app.app_context():  # yesterday's round now: it may be closed while a pickup comes in
+        found = db.session.get(BookingRound, drawn["round_id"])
+        found.pickup_on = local_today() - timedelta(days=1)
+        db.session.commit()
+        noon = local_midnight(found.pickup_on) + timedelta(hours=12)
+
+    def close():
+        pickups.close_round(db.session.get(BookingRound, drawn["round_id"]), drawn["alloc"])
+
+    outcomes = at_once(app, confirm(second, drawn["clerk"], noon), close)
+    assert "done" in outcomes, outcomes
+    with app.app_context():
+        status = db.session.get(Booking, second).status
+        sold = sum(e.quantity for e in _sales(app, drawn["round_id"]))
+        counts = reports.reconciliation(db.session.get(BookingRound, drawn["round_id"]))
+        assert (status, sold) in {
+            (BookingStatus.PICKED_UP, 2 * PIECES),
+            (BookingStatus.NO_SHOW, PIECES),
+        }
+        assert counts.ledger_sold + counts.ledger_returned == counts.total.pieces
+        assert verify().ok

@@ -32,6 +32,8 @@ DAILY_KINDS = (
     EntryKind.HOLD,
     EntryKind.UNHOLD,
     EntryKind.ISSUE,
+    EntryKind.SALE,
+    EntryKind.RETURN,
     EntryKind.REVERSAL,
     EntryKind.WRITE_OFF,
     EntryKind.ADJUSTMENT,

@@ -75,5 +75,8 @@ PDF_JOB_MIN_LINES = 2000
 # set (all workers share them), else in each process's memory.
 BOOKING_LIMIT_PER_ADDRESS = "120 per 10 minutes"
 BOOKING_LIMIT_PER_PERSON = "10 per hour"
+# Code look-ups and confirmations per member of outlet staff: a busy counter serves one person
+# every few seconds; guessing 8-digit codes needs millions of tries.
+PICKUP_LIMIT_PER_CLERK = "600 per hour"
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = True

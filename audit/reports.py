@@ -195,8 +195,12 @@ class RecallReport:
 
 
 def recall_entries(lot_id: int) -> sa.Select:
+    """The entries a recall report lists: the lot's issues, their reversals and what units
+    returned; not each sale to a citizen (the lot page counts those per unit)."""
     return sa.select(LedgerEntry).where(
-        LedgerEntry.lot_id == lot_id, LedgerEntry.recipient_id.is_not(None)
+        LedgerEntry.lot_id == lot_id,
+        LedgerEntry.recipient_id.is_not(None),
+        LedgerEntry.kind != EntryKind.SALE,
     )
 
 

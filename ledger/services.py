@@ -88,11 +88,13 @@ MOVES: dict[EntryKind, frozenset[tuple[Bucket | None, Bucket | None]]] = {
         {(None, b) for b in (Bucket.QUARANTINE, Bucket.AVAILABLE, Bucket.ON_HOLD, Bucket.REJECTED)}
     ),
     EntryKind.SALE: frozenset({(Bucket.ISSUED, Bucket.SOLD)}),
-    # Back to the warehouse; to "on hold" when the lot is on hold.
+    # Back to the warehouse; to "on hold" or "rejected" for a lot held or rejected meanwhile.
     EntryKind.RETURN: frozenset(
-        {(Bucket.ISSUED, Bucket.AVAILABLE), (Bucket.ISSUED, Bucket.ON_HOLD)}
+        {(Bucket.ISSUED, b) for b in (Bucket.AVAILABLE, Bucket.ON_HOLD, Bucket.REJECTED)}
     ),
 }
+# A lot with pieces in these buckets is not sold to citizens (nor issued, for "on hold").
+UNSELLABLE = (Bucket.ON_HOLD, Bucket.REJECTED)
 # Buckets an expired lot is written off from by `write_off_expired`.
 EXPIRY_BUCKETS = (Bucket.QUARANTINE, Bucket.AVAILABLE, Bucket.ON_HOLD)
 
@@ -651,8 +653,11 @@ def _check_issue_rules(
     """Nothing leaves a lot on hold; nothing is issued or sold expired, or issued to a
     deactivated unit."""
     if move.kind is EntryKind.SALE and move.quantity > 0:
-        if stock.get((move.lot_id, Bucket.ON_HOLD), 0) > 0:
-            raise ServiceError(_l("Lot %(lot)s is on hold and cannot be sold.", lot=lot.lot_number))
+        # A lot held or rejected (a recall, a failed check) is not sold to citizens either.
+        if any(stock.get((move.lot_id, b), 0) > 0 for b in UNSELLABLE):
+            raise ServiceError(
+                _l("Lot %(lot)s is on hold or rejected and cannot be sold.", lot=lot.lot_number)
+            )
         if lot.expiry_date is not None and lot.expiry_date < local_date(move.occurred_at):
             raise ServiceError(
                 _l(
@@ -1043,6 +1048,14 @@ def _reversal(original: LedgerEntry, reason: str, document: Document | None) -> 
     if original.kind is EntryKind.REVERSAL:
         raise ServiceError(
             _l("Entry %(seq)s is itself a reversal and cannot be reversed.", seq=original.seq)
+        )
+    if original.document_type in (DOC_BOOKING, DOC_ROUND_CLOSE):
+        raise ServiceError(
+            _l(
+                "Entry %(seq)s records a sale to a citizen or a booking round's return: it "
+                "cannot be reversed.",
+                seq=original.seq,
+            )
         )
     if original.document_type == DOC_PLAN_LINE and (
         document is None or document.type != DOC_PLAN_REVERSAL

@@ -8,6 +8,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -159,6 +160,8 @@ class PickupCodeForm(FlaskForm):
 
 
 class ConfirmPickupForm(FlaskForm):
+    # The code the citizen showed: a booking is confirmed with its code, not by its number.
+    code = HiddenField(validators=[InputRequired(), Length(max=40)])
     id_number = StringField(
         _l("Identity card number (optional check)"),
         validators=[Optional(), Length(max=40)],

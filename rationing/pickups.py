@@ -5,6 +5,7 @@ The pieces a citizen buys come from what the outlet's retail unit holds of the r
 issued to it, less what it sold and returned (`ledger.services.holdings`), earliest expiry first,
 never from a lot that has expired or is on hold. Services flush and never commit."""
 
+import hmac
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -170,11 +171,12 @@ def _held_lots(recipient_id: int, grade_id: int) -> list[tuple[int, date | None,
     return sorted(found, key=lambda row: (row[1] is None, row[1] or date.min, row[0]))
 
 
-def _lots_on_hold(lot_ids: list[int]) -> set[int]:
+def _lots_in(lot_ids: list[int], bucket: Bucket) -> set[int]:
+    """Those of the lots with pieces in the bucket."""
     return set(
         db.session.scalars(
             sa.select(Balance.lot_id).where(
-                Balance.lot_id.in_(lot_ids), Balance.bucket == Bucket.ON_HOLD, Balance.quantity > 0
+                Balance.lot_id.in_(lot_ids), Balance.bucket == bucket, Balance.quantity > 0
             )
         )
     )
@@ -184,12 +186,13 @@ def unit_stock(recipient_id: int, grade_id: int, on: datetime) -> list[tuple[int
     """(lot id, pieces) a retail unit holds of a grade and may sell at `on`: earliest expiry
     first, lots that have expired or are on hold left out."""
     lots = _held_lots(recipient_id, grade_id)
-    on_hold = _lots_on_hold([lot_id for lot_id, _, _ in lots])
+    ids = [lot_id for lot_id, _, _ in lots]
+    blocked = set().union(*(_lots_in(ids, bucket) for bucket in ledger.UNSELLABLE))
     today = local_date(on)
     return [
         (lot_id, held)
         for lot_id, expiry, held in lots
-        if lot_id not in on_hold and (expiry is None or expiry >= today)
+        if lot_id not in blocked and (expiry is None or expiry >= today)
     ]
 
 
@@ -202,23 +205,34 @@ def _booking_locked(booking: Booking) -> Booking:
     )
 
 
+def code_matches(booking: Booking, code: str) -> bool:
+    """Whether `code` (as typed or scanned) is the booking's pickup code."""
+    return booking.pickup_code is not None and hmac.compare_digest(
+        normalise_code(code), booking.pickup_code
+    )
+
+
 def confirm_pickup(
     booking: Booking,
     user: User,
+    code: str,
     *,
     id_checked: bool = False,
     at: datetime | None = None,
 ) -> list[ledger.Posted]:
-    """The citizen has paid the agreed price and takes the pieces: the booking is picked up and
-    the sale is written in the ledger, from the unit's stock of the grade (earliest expiry
-    first). Refused for a code already used, a round closed or recalled, another outlet's
-    booking, or before the pickup day. Returns the sale entries."""
+    """The citizen showed the code, paid the agreed price and takes the pieces: the booking is
+    picked up and the sale is written in the ledger, from the unit's stock of the grade
+    (earliest expiry first). Refused for a code that is not the booking's or was used, a round
+    closed or recalled, another outlet's booking, or before the pickup day. Returns the sale
+    entries."""
     at = at or now_utc()
     ledger.lock_ledger()  # one writer at a time: what the unit holds stays true until commit
     locked = _booking_locked(booking)
     found = locked.round
     if locked.won_outlet_id not in {outlet.id for outlet in outlets_of(user)}:
         raise ServiceError(_l("This booking is for another outlet."))
+    if not code_matches(locked, code):
+        raise ServiceError(_l("This is not the booking's pickup code."), "code")
     if locked.status is BookingStatus.PICKED_UP:
         raise ServiceError(_l("This code has been used: the masks were picked up already."))
     if locked.status is not BookingStatus.WON or found.status is not BookingRoundStatus.DRAWN:
@@ -321,7 +335,8 @@ def close_round(found: BookingRound, actor: User | int | None, at: datetime | No
 
 def _return_unsold(found: BookingRound, actor, at: datetime) -> int:
     """Return entries for what each unit did not sell of its share of the round, from what it
-    holds of the grade (earliest expiry first; to "on hold" for a lot on hold)."""
+    holds of the grade (earliest expiry first; to "on hold" or "rejected" for a lot held or
+    rejected since it was issued)."""
     sold = sold_by_outlet(found)
     unsold: dict[int, int] = {}
     for share in db.session.scalars(sa.select(RoundOutlet).where(RoundOutlet.round_id == found.id)):
@@ -332,7 +347,8 @@ def _return_unsold(found: BookingRound, actor, at: datetime) -> int:
     moves = []
     for unit, pieces in sorted(unsold.items()):
         lots = _held_lots(unit, found.grade_id) if pieces > 0 else []
-        on_hold = _lots_on_hold([lot_id for lot_id, _, _ in lots])
+        ids = [lot_id for lot_id, _, _ in lots]
+        on_hold, rejected = _lots_in(ids, Bucket.ON_HOLD), _lots_in(ids, Bucket.REJECTED)
         for lot_id, _, held in lots:
             take = min(held, pieces)
             if take <= 0:
@@ -343,7 +359,13 @@ def _return_unsold(found: BookingRound, actor, at: datetime) -> int:
                     lot_id=lot_id,
                     quantity=take,
                     from_bucket=Bucket.ISSUED,
-                    to_bucket=Bucket.ON_HOLD if lot_id in on_hold else Bucket.AVAILABLE,
+                    to_bucket=(
+                        Bucket.ON_HOLD
+                        if lot_id in on_hold
+                        else Bucket.REJECTED
+                        if lot_id in rejected
+                        else Bucket.AVAILABLE
+                    ),
                     recipient_id=unit,
                     document=document,
                     reason=found.name,

@@ -1,15 +1,15 @@
 """What the booking rounds came to: per outlet of a round, pieces allocated, sold and left
 (the reconciliation); over a period, bookings, pickups and no-shows by day and by outlet.
 
-Counts are summed in SQL; only the days are bucketed here (a day is the city's calendar day,
-which SQLite cannot compute)."""
+Counts are summed in SQL (per day on PostgreSQL; per hour on SQLite, which knows no time zones,
+the hours then put on the city's calendar days here)."""
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from core.clock import local_bounds, local_date
+from core.clock import local_bounds, local_date, timezone_name
 from extensions import db
 from ledger import services as ledger
 from ledger.models import EntryKind, LedgerEntry
@@ -176,12 +176,21 @@ class Activity:
     total: OutletLine
 
 
-def _by_day(rows, days: dict[date, DayLine], name: str, moments: bool = True) -> None:
-    """Add each row's count to its day: rows of (time or, `moments=False`, day; count)."""
+def _by_day(column, *conditions) -> dict[date, int]:
+    """How many rows meet the conditions, per local calendar day of the time `column`: counted
+    by day in SQL on PostgreSQL (which knows the city's time zone); on SQLite, which does not,
+    counted per UTC hour in SQL and the hours put on their local day here."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        day = sa.func.date(sa.func.timezone(timezone_name(), column))
+        rows = db.session.execute(sa.select(day, sa.func.count()).where(*conditions).group_by(day))
+        return {when: n for when, n in rows}
+    hour = sa.func.strftime("%Y-%m-%d %H", column)
+    rows = db.session.execute(sa.select(hour, sa.func.count()).where(*conditions).group_by(hour))
+    days: dict[date, int] = {}
     for when, n in rows:
-        day = local_date(when) if moments else when
-        if day in days:
-            setattr(days[day], name, getattr(days[day], name) + n)
+        day = local_date(datetime.strptime(when, "%Y-%m-%d %H").replace(tzinfo=UTC))
+        days[day] = days.get(day, 0) + n
+    return days
 
 
 def activity(start: date, end: date, district: str = "") -> Activity:
@@ -210,25 +219,16 @@ def activity(start: date, end: date, district: str = "") -> Activity:
         else []
     )
     # Bookings made each day (of any round), pickups each day, and no-shows on pickup days.
-    _by_day(
-        db.session.execute(
-            sa.select(Booking.created_at, sa.literal(1)).where(
-                Booking.created_at >= since, Booking.created_at < until, *booked_in
-            )
-        ),
-        days,
-        "booked",
+    made = _by_day(
+        Booking.created_at, Booking.created_at >= since, Booking.created_at < until, *booked_in
     )
-    _by_day(
-        db.session.execute(
-            sa.select(Booking.picked_up_at, sa.literal(1)).where(
-                Booking.picked_up_at >= since, Booking.picked_up_at < until, *in_district
-            )
-        ),
-        days,
-        "picked_up",
+    picked = _by_day(
+        Booking.picked_up_at,
+        Booking.picked_up_at >= since,
+        Booking.picked_up_at < until,
+        *in_district,
     )
-    _by_day(
+    absent = dict(
         db.session.execute(
             sa.select(BookingRound.pickup_on, sa.func.count())
             .join(Booking, Booking.round_id == BookingRound.id)
@@ -238,11 +238,14 @@ def activity(start: date, end: date, district: str = "") -> Activity:
                 *in_district,
             )
             .group_by(BookingRound.pickup_on)
-        ),
-        days,
-        "no_show",
-        moments=False,
+        ).all()
     )
+    for day, line in days.items():
+        line.booked, line.picked_up, line.no_show = (
+            made.get(day, 0),
+            picked.get(day, 0),
+            absent.get(day, 0),
+        )
     lines = _lines(round_ids) if round_ids else []
     if district:
         lines = [line for line in lines if line.outlet.district == district]

@@ -28,6 +28,7 @@ from allocation.models import Plan, PlanStatus
 from catalog.models import Grade
 from core.clock import local_today, zone
 from core.nav import NavItem
+from core.request_args import EARLIEST, LATEST
 from core.transaction import run_service
 from core.waiting import Waiting
 from extensions import db, limiter
@@ -254,8 +255,12 @@ def report():
     districts = reports.districts()
     form.district.choices = [("", _("All districts"))] + [(d, d) for d in districts]
     form.validate()
-    end = form.end.data or today
-    start = form.start.data or end - timedelta(days=13)
+
+    def clamped(day):  # a date typed as 0001-01-01 or 9999-12-31 is not a period to count
+        return min(max(day, EARLIEST + timedelta(days=reports.MAX_DAYS)), LATEST) if day else None
+
+    end = clamped(form.end.data) or today
+    start = clamped(form.start.data) or end - timedelta(days=13)
     error = None
     if start > end:
         error = _("The period starts after it ends.")
@@ -289,8 +294,18 @@ def outlet_waiting() -> list[Waiting]:
 WAITING = {Role.OUTLET: [outlet_waiting]}
 
 
+def _clerk_key() -> str:
+    """The member of staff, for the limit on looking up and confirming codes."""
+    return f"clerk:{current_user.id}"
+
+
+def _per_clerk() -> str:
+    return current_app.config["PICKUP_LIMIT_PER_CLERK"]
+
+
 @bp.route("/pickup", methods=["GET", "POST"])
 @roles_required(*OUTLET_STAFF)
+@limiter.limit(_per_clerk, methods=["POST"], key_func=_clerk_key)
 def pickup():
     form = PickupCodeForm()
     found = None
@@ -309,28 +324,24 @@ def pickup():
     )
 
 
-# The pickup page may use the camera to scan codes (every other page may not: app.py).
-pickup.talisman_view_options = {
-    "permissions_policy": {"camera": "(self)", "microphone": "()", "geolocation": "()"}
-}
-
-
 @bp.route("/pickup/<int:booking_id>", methods=["POST"])
 @roles_required(*OUTLET_STAFF)
+@limiter.limit(_per_clerk, key_func=_clerk_key)
 def confirm_pickup(booking_id: int):
     booking = db.get_or_404(Booking, booking_id)
     outlets = pickups.outlets_of(current_user)
+    form = ConfirmPickupForm()
+    page = {"confirm_form": form, "outlets": outlets, "today": local_today()}
     if booking.won_outlet_id not in {o.id for o in outlets}:
         # Not this person's outlet: say where it belongs, show nothing of the citizen.
-        return render_template(
-            "rationing/pickup.html",
-            form=PickupCodeForm(formdata=None),
-            found=pickups.Found([], [booking.won_outlet] if booking.won_outlet else []),
-            confirm_form=ConfirmPickupForm(formdata=None),
-            outlets=outlets,
-            today=local_today(),
-        )
-    form = ConfirmPickupForm()
+        elsewhere = [booking.won_outlet] if booking.won_outlet else []
+        found = pickups.Found([], elsewhere)
+        return render_template("rationing/pickup.html", form=PickupCodeForm(), found=found, **page)
+    if not pickups.code_matches(booking, form.code.data or ""):
+        # A booking is shown and confirmed only with its code (never by its number alone).
+        code_form = PickupCodeForm(formdata=None, code=form.code.data)
+        code_form.code.errors = [_("This is not the booking's pickup code.")]
+        return render_template("rationing/pickup.html", form=code_form, found=None, **page)
     if form.validate_on_submit():
         key = current_app.config["ID_HASH_KEY"]
         checked = False  # the optional check of the card shown at the counter
@@ -343,7 +354,10 @@ def confirm_pickup(booking_id: int):
                 )
         if checked or not form.id_number.data:
             done = run_service(
-                lambda: pickups.confirm_pickup(booking, current_user, id_checked=checked), form
+                lambda: pickups.confirm_pickup(
+                    booking, current_user, form.code.data, id_checked=checked
+                ),
+                form,
             )
             if done:
                 flash(
@@ -357,14 +371,14 @@ def confirm_pickup(booking_id: int):
                 )
                 return redirect(url_for("rationing.pickup"))
     code_form = PickupCodeForm(formdata=None, code=booking.pickup_code)
-    return render_template(
-        "rationing/pickup.html",
-        form=code_form,
-        found=pickups.Found([booking], []),
-        confirm_form=form,
-        outlets=outlets,
-        today=local_today(),
-    )
+    found = pickups.Found([booking], [])
+    return render_template("rationing/pickup.html", form=code_form, found=found, **page)
+
+
+# Both pickup pages may use the camera to scan codes (every other page may not: app.py).
+pickup.talisman_view_options = confirm_pickup.talisman_view_options = {
+    "permissions_policy": {"camera": "(self)", "microphone": "()", "geolocation": "()"}
+}
 
 
 # Citizens (no sign-in) -----------------------------------------------------------------------

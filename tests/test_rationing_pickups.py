@@ -72,7 +72,7 @@ def drawn(app, city, make_user):  # noqa: F811 - the fixture imported above
             for b in db.session.scalars(sa.select(Booking).where(Booking.round_id == round_id))
         }
     assert len(codes) == 4 and all(codes.values())
-    return {"round_id": round_id, "codes": codes, "clerk": clerk, "other": other} | city
+    return city | {"round_id": round_id, "codes": codes, "clerk": clerk, "other_clerk": other}
 
 
 def _token(page: str) -> str:
@@ -113,7 +113,8 @@ def test_the_outlet_confirms_a_pickup_and_the_ledger_records_the_sale(app, clien
         lot_id = pickups.unit_stock(drawn["chain"], drawn["grade_id"], now_utc())[0][0]
         issued_before = ledger.balance(lot_id, Bucket.ISSUED)
     done = client.post(
-        f"/pickup/{booking.id}", data={"csrf_token": _token(shown), "id_number": citizen(1)}
+        f"/pickup/{booking.id}",
+        data={"csrf_token": _token(shown), "code": code, "id_number": citizen(1)},
     )
     assert done.status_code == 302
     with app.app_context():
@@ -132,7 +133,7 @@ def test_the_outlet_confirms_a_pickup_and_the_ledger_records_the_sale(app, clien
     # The same code again: shown as used, and refused.
     again = client.post("/pickup", data={"csrf_token": _token(shown), "code": code})
     assert "do not hand over again" in again.get_data(as_text=True)
-    twice = client.post(f"/pickup/{booking.id}", data={"csrf_token": _token(shown)})
+    twice = client.post(f"/pickup/{booking.id}", data={"csrf_token": _token(shown), "code": code})
     assert twice.status_code == 200
     assert len(_sales(app, drawn["round_id"])) == len(sales)
 
@@ -146,12 +147,14 @@ def test_a_card_that_does_not_match_is_refused_and_nothing_is_sold(app, client, 
     with app.app_context():
         booking_id = db.session.scalar(sa.select(Booking.id).where(Booking.pickup_code == code))
     wrong = client.post(
-        f"/pickup/{booking_id}", data={"csrf_token": _token(page), "id_number": citizen(3)}
+        f"/pickup/{booking_id}",
+        data={"csrf_token": _token(page), "code": code, "id_number": citizen(3)},
     )
     text = wrong.get_data(as_text=True)
     assert wrong.status_code == 200 and "not the one the booking was made with" in text
     bad = client.post(
-        f"/pickup/{booking_id}", data={"csrf_token": _token(page), "id_number": "12345"}
+        f"/pickup/{booking_id}",
+        data={"csrf_token": _token(page), "code": code, "id_number": "12345"},
     )
     assert bad.status_code == 200 and "18" in bad.get_data(as_text=True)
     with app.app_context():
@@ -162,7 +165,7 @@ def test_a_card_that_does_not_match_is_refused_and_nothing_is_sold(app, client, 
 def test_another_outlets_staff_is_told_where_the_code_belongs_and_cannot_confirm_it(
     app, client, drawn
 ):
-    _sign_in(client, "other-clerk")
+    _sign_in(client, "other-clerk")  # drawn["other_clerk"], at the third outlet
     code = drawn["codes"]["市民1"]
     page = client.get("/pickup").get_data(as_text=True)
     shown = client.post("/pickup", data={"csrf_token": _token(page), "code": code}).get_data(
@@ -185,7 +188,7 @@ def test_pickups_start_on_the_pickup_day(app, drawn):
         clerk = db.session.get(User, drawn["clerk"])
         day_before = local_midnight(booking.round.pickup_on) - timedelta(hours=1)
         with pytest.raises(ServiceError, match="购取从"):
-            pickups.confirm_pickup(booking, clerk, at=day_before)
+            pickups.confirm_pickup(booking, clerk, booking.pickup_code, at=day_before)
         db.session.rollback()
         assert db.session.get(Booking, booking.id).status is BookingStatus.WON
 
@@ -199,7 +202,7 @@ def test_closing_marks_no_shows_and_returns_what_was_not_sold(app, drawn):
         noon = local_midnight(found.pickup_on) + timedelta(hours=12)
         for name in ("市民1", "市民2"):
             booking = db.session.scalar(sa.select(Booking).where(Booking.name == name))
-            pickups.confirm_pickup(booking, clerk, at=noon)
+            pickups.confirm_pickup(booking, clerk, booking.pickup_code, at=noon)
         db.session.commit()
         pieces = sum(share.pieces for share in found.outlets)
         available_before = db.session.scalar(
@@ -247,7 +250,7 @@ def test_the_allocator_closes_the_round_in_its_page_and_sees_the_reconciliation(
         found = db.session.get(BookingRound, round_id)
         clerk = db.session.get(User, drawn["clerk"])
         booking = db.session.scalar(sa.select(Booking).where(Booking.name == "市民4"))
-        pickups.confirm_pickup(booking, clerk)
+        pickups.confirm_pickup(booking, clerk, booking.pickup_code)
         found.pickup_on = local_today() - timedelta(days=1)  # yesterday: it may be closed
         db.session.commit()
     auth.login("alloc")
@@ -282,7 +285,7 @@ def test_a_unit_sells_or_returns_no_more_than_it_holds(app, drawn):
         move = ledger.Move(
             EntryKind.SALE, lot_id, other_held + 1, Bucket.ISSUED, Bucket.SOLD, recipient_id=other
         )
-        with pytest.raises(ServiceError):
+        with pytest.raises(ServiceError, match="持有批次"):
             ledger.post_many([move], None)
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.max(LedgerEntry.seq))) == seq
@@ -291,7 +294,7 @@ def test_a_unit_sells_or_returns_no_more_than_it_holds(app, drawn):
 def test_a_plan_whose_pieces_were_sold_cannot_be_reversed(app, drawn):
     with app.app_context():
         booking = db.session.scalar(sa.select(Booking).where(Booking.name == "市民1"))
-        pickups.confirm_pickup(booking, db.session.get(User, drawn["clerk"]))
+        pickups.confirm_pickup(booking, db.session.get(User, drawn["clerk"]), booking.pickup_code)
         db.session.commit()
         plan = db.session.get(Plan, drawn["plan_id"])
         with pytest.raises(ServiceError, match="持有批次"):
@@ -305,7 +308,7 @@ def test_the_lot_trace_reaches_the_citizens(app, client, drawn, signed_in):
         clerk = db.session.get(User, drawn["clerk"])
         for name in ("市民1", "市民2", "市民3"):
             booking = db.session.scalar(sa.select(Booking).where(Booking.name == name))
-            pickups.confirm_pickup(booking, clerk)
+            pickups.confirm_pickup(booking, clerk, booking.pickup_code)
         db.session.commit()
         lot_id = _sales(app, drawn["round_id"])[0].lot_id
         page, totals = ledger_queries.lot_receipts(lot_id)
@@ -323,7 +326,7 @@ def test_the_report_counts_bookings_pickups_and_no_shows_by_day_and_outlet(app, 
         found = db.session.get(BookingRound, round_id)
         clerk = db.session.get(User, drawn["clerk"])
         booking = db.session.scalar(sa.select(Booking).where(Booking.name == "市民1"))
-        pickups.confirm_pickup(booking, clerk)
+        pickups.confirm_pickup(booking, clerk, booking.pickup_code)
         db.session.commit()
         made = {local_date(b.created_at) for b in db.session.scalars(sa.select(Booking))}
         report = reports.activity(found.pickup_on - timedelta(days=7), found.pickup_on)
@@ -381,9 +384,9 @@ def test_one_code_confirmed_at_two_counters_at_once_sells_once(app, drawn, make_
 
     def confirm(booking_id: int, user_id: int, at=None):
         def act():
-            pickups.confirm_pickup(
-                db.session.get(Booking, booking_id), db.session.get(User, user_id), at=at
-            )
+            booking = db.session.get(Booking, booking_id)
+            clerk = db.session.get(User, user_id)
+            pickups.confirm_pickup(booking, clerk, booking.pickup_code, at=at)
 
         return act
 
@@ -412,3 +415,88 @@ def test_one_code_confirmed_at_two_counters_at_once_sells_once(app, drawn, make_
         }
         assert counts.ledger_sold + counts.ledger_returned == counts.total.pieces
         assert verify().ok
+
+
+def test_a_booking_is_confirmed_only_with_its_code(app, client, drawn):
+    """A clerk cannot walk through bookings by their number: without the citizen's code nothing
+    is shown and nothing is sold."""
+    _sign_in(client, "clerk")
+    client.post("/language", data={"lang": "en"})
+    token = _token(client.get("/pickup").get_data(as_text=True))
+    with app.app_context():
+        ids = list(
+            db.session.scalars(sa.select(Booking.id).where(Booking.round_id == drawn["round_id"]))
+        )
+    for booking_id in ids:
+        for code in ("", "00000000"):
+            response = client.post(
+                f"/pickup/{booking_id}", data={"csrf_token": token, "code": code}
+            )
+            page = response.get_data(as_text=True)
+            assert response.status_code == 200 and "is not the booking" in page
+            assert "市民" not in page and "138****" not in page
+    assert _sales(app, drawn["round_id"]) == []
+    with app.app_context():
+        booking = db.session.get(Booking, ids[0])
+        with pytest.raises(ServiceError, match="不是"):
+            pickups.confirm_pickup(booking, db.session.get(User, drawn["clerk"]), "12345678")
+
+
+def test_a_lot_held_or_rejected_after_issue_is_not_sold_and_goes_back_where_it_belongs(app, drawn):
+    with app.app_context():
+        found = db.session.get(BookingRound, drawn["round_id"])
+        clerk = db.session.get(User, drawn["clerk"])
+        lot_id = pickups.unit_stock(drawn["chain"], found.grade_id, now_utc())[0][0]
+        available = ledger.balance(lot_id, Bucket.AVAILABLE)
+        assert available > 0  # the hospital's share is still in the warehouse
+        ledger.hold(lot_id, None, "质量存疑，召回核查")
+        ledger.reject(lot_id, None, "检验不合格", from_bucket=Bucket.ON_HOLD)
+        db.session.commit()
+        assert ledger.balance(lot_id, Bucket.ON_HOLD) == 0  # the hold itself has ended
+        booking = db.session.scalar(sa.select(Booking).where(Booking.name == "市民1"))
+        with pytest.raises(ServiceError, match="可售数量不足"):
+            pickups.confirm_pickup(booking, clerk, booking.pickup_code)
+        db.session.rollback()
+        move = ledger.Move(
+            EntryKind.SALE, lot_id, 5, Bucket.ISSUED, Bucket.SOLD, recipient_id=drawn["chain"]
+        )
+        with pytest.raises(ServiceError, match="不能销售"):
+            ledger.post_many([move], None)
+        db.session.rollback()
+        found.pickup_on = local_today() - timedelta(days=1)
+        db.session.commit()
+        pickups.close_round(found, drawn["alloc"])
+        db.session.commit()
+        returns = db.session.scalars(
+            sa.select(LedgerEntry).where(LedgerEntry.kind == EntryKind.RETURN)
+        ).all()
+        assert returns and {e.to_bucket for e in returns} == {Bucket.REJECTED}
+
+
+def test_sales_and_returns_are_not_reversed_one_by_one(app, client, drawn, signed_in):
+    with app.app_context():
+        booking = db.session.scalar(sa.select(Booking).where(Booking.name == "市民1"))
+        pickups.confirm_pickup(booking, db.session.get(User, drawn["clerk"]), booking.pickup_code)
+        db.session.commit()
+        sale = _sales(app, drawn["round_id"])[0]
+        with pytest.raises(ServiceError, match="不能冲销|cannot be reversed"):
+            ledger.reverse(sale.seq, None, "误操作")
+        db.session.rollback()
+    assert len(_sales(app, drawn["round_id"])) == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "end=9999-12-31",
+        "end=0001-01-05",
+        "start=0001-01-01&end=0001-01-02",
+        "start=9999-12-31&end=9999-12-31",
+        "start=2030-01-10&end=2030-01-01",
+        "start=not-a-date",
+    ],
+)
+def test_the_report_answers_any_period_typed(app, client, drawn, query):
+    client.post("/login", data={"username": "alloc", "password": PASSWORD})
+    response = client.get(f"/booking-report?{query}")
+    assert response.status_code == 200

@@ -183,4 +183,5 @@ class ReportForm(FlaskForm):
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("Until"), validators=[Optional()])
     district = SelectField(_l("District"), validators=[Optional()], validate_choice=False)
+    outlet = SelectField(_l("Outlet"), validators=[Optional()], validate_choice=False)
     submit = SubmitField(_l("Show"))

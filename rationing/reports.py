@@ -193,9 +193,10 @@ def _by_day(column, *conditions) -> dict[date, int]:
     return days
 
 
-def activity(start: date, end: date, district: str = "") -> Activity:
+def activity(start: date, end: date, district: str = "", outlet_id: int | None = None) -> Activity:
     """Bookings made, pickups and no-shows per day of the period (no-shows on their round's
-    pickup day), and the outlets' figures over the rounds picked up in the period."""
+    pickup day), and the outlets' figures over the rounds picked up in the period; of the
+    outlets of a district, or of one outlet."""
     rounds = list(
         db.session.scalars(
             sa.select(BookingRound)
@@ -208,16 +209,13 @@ def activity(start: date, end: date, district: str = "") -> Activity:
         start + timedelta(n): DayLine(start + timedelta(n)) for n in range((end - start).days + 1)
     }
     since, until = local_bounds(start, end)
-    in_district = (
-        [Booking.won_outlet_id.in_(sa.select(Outlet.id).where(Outlet.district == district))]
-        if district
-        else []
+    chosen = sa.select(Outlet.id).where(
+        *([Outlet.district == district] if district else []),
+        *([Outlet.id == outlet_id] if outlet_id is not None else []),
     )
-    booked_in = (
-        [Booking.outlet_id.in_(sa.select(Outlet.id).where(Outlet.district == district))]
-        if district
-        else []
-    )
+    narrowed = bool(district) or outlet_id is not None
+    in_district = [Booking.won_outlet_id.in_(chosen)] if narrowed else []
+    booked_in = [Booking.outlet_id.in_(chosen)] if narrowed else []
     # Bookings made each day (of any round), pickups each day, and no-shows on pickup days.
     made = _by_day(
         Booking.created_at, Booking.created_at >= since, Booking.created_at < until, *booked_in
@@ -249,6 +247,8 @@ def activity(start: date, end: date, district: str = "") -> Activity:
     lines = _lines(round_ids) if round_ids else []
     if district:
         lines = [line for line in lines if line.outlet.district == district]
+    if outlet_id is not None:
+        lines = [line for line in lines if line.outlet.id == outlet_id]
     return Activity(
         start, end, rounds, sorted(days.values(), key=lambda d: d.day), lines, _total(lines)
     )

@@ -270,11 +270,16 @@ def report():
         form.start.errors = [*form.start.errors, error]
         start, end = end - timedelta(days=13), end
     district = form.district.data if form.district.data in districts else ""
+    outlets = [o for o in services.outlets() if not district or o.district == district]
+    form.outlet.choices = [("", _("All outlets"))] + [(str(o.id), o.name) for o in outlets]
+    outlet = next((o for o in outlets if str(o.id) == form.outlet.data), None)
     form.start.data, form.end.data, form.district.data = start, end, district
+    form.outlet.data = str(outlet.id) if outlet else ""
     return render_template(
         "rationing/report.html",
         form=form,
-        activity=reports.activity(start, end, district),
+        outlet=outlet,
+        activity=reports.activity(start, end, district, outlet.id if outlet else None),
     )
 
 

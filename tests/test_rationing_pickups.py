@@ -340,12 +340,24 @@ def test_the_report_counts_bookings_pickups_and_no_shows_by_day_and_outlet(app, 
         assert report.total.pieces == sum(s.pieces for s in found.outlets)
         elsewhere = reports.activity(found.pickup_on - timedelta(days=7), found.pickup_on, "武江区")
         assert all(line.outlet.district == "武江区" for line in elsewhere.outlets)
+        assert sum(d.booked for d in elsewhere.days) == 0  # everyone booked the first outlet
+        one = reports.activity(
+            found.pickup_on - timedelta(days=7), found.pickup_on, outlet_id=drawn["outlets"][1]
+        )
+        assert [line.outlet.id for line in one.outlets] == [drawn["outlets"][1]]
+        assert sum(d.booked for d in one.days) == 0 and sum(d.picked_up for d in one.days) == 0
+        mine = reports.activity(
+            found.pickup_on - timedelta(days=7), found.pickup_on, outlet_id=drawn["outlets"][0]
+        )
+        assert sum(d.booked for d in mine.days) == 4 and sum(d.picked_up for d in mine.days) == 1
     client.post("/login", data={"username": "alloc", "password": PASSWORD})
     page = client.get("/booking-report")
     assert page.status_code == 200 and 'data-testid="by-outlet"' in page.get_data(as_text=True)
     backwards = client.get("/booking-report?start=2030-01-10&end=2030-01-01")
     assert backwards.status_code == 200 and "Traceback" not in backwards.get_data(as_text=True)
     assert client.get("/booking-report?start=not-a-date").status_code == 200
+    one = client.get(f"/booking-report?outlet={drawn['outlets'][0]}").get_data(as_text=True)
+    assert "大参林风采路店" in one
 
 
 def test_the_allocator_puts_outlet_staff_on_an_outlet(app, client, city, make_user, auth):  # noqa: F811

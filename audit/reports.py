@@ -5,13 +5,10 @@ calendar day (`BABEL_DEFAULT_TIMEZONE`). A report is made from the ledger entrie
 sequence number (`through_seq`), so that a printed report can be made again, exactly, from the
 same entries and checked (`daily_record`, `recall_record`; see audit/documents.py)."""
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from openpyxl import Workbook
 
 from allocation.models import Plan, PlanLine, PlanRun, Round
 from catalog.models import Grade, Lot, Product
@@ -357,13 +354,6 @@ def recall_text(report: RecallReport) -> dict:
 DATASETS = ("ledger", "plan_lines", "stock")
 
 
-def _safe(value):
-    """Spreadsheet formula injection: text starting with = + - @ is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _iso(value) -> str:
     return value.isoformat() if value is not None else ""
 
@@ -466,26 +456,6 @@ def export_rows(dataset: str, since: date, until: date) -> tuple[list[str], list
         ]
         return header, rows
     raise ValueError(f"unknown dataset {dataset}")
-
-
-def to_csv(header: list[str], rows: list[list]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([_safe(value) for value in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel reads it as UTF-8
-
-
-def to_xlsx(header: list[str], rows: list[list], title: str) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title[:31])
-    sheet.append(header)
-    for row in rows:
-        sheet.append([_safe(value) for value in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def recipients_of(lot_id: int) -> list[Recipient]:

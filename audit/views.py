@@ -16,7 +16,7 @@ from accounts.guards import city_staff, roles_required
 from accounts.models import Role
 from allocation.models import Plan
 from catalog.models import Lot
-from core import jobs
+from core import jobs, spreadsheets
 from core.clock import local_today
 from core.errors import ServiceError
 from core.i18n import is_english
@@ -266,10 +266,10 @@ def export(dataset: str, fmt: str):
     header, rows = reports.export_rows(dataset, since, until)
     name = f"baogong-{dataset}-{since.isoformat()}-{until.isoformat()}.{fmt}"
     if fmt == "xlsx":
-        data = reports.to_xlsx(header, rows, dataset)
+        data = spreadsheets.to_xlsx(header, rows, dataset)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
-        data = reports.to_csv(header, rows)
+        data = spreadsheets.to_csv(header, rows)
         mimetype = "text/csv; charset=utf-8"
     if not data:
         abort(404)

@@ -1,4 +1,5 @@
-"""Reading the spreadsheets people upload (XLSX or CSV) into plain rows of cells.
+"""Reading the spreadsheets people upload (XLSX or CSV) into plain rows of cells, and writing
+the ones they download (`to_csv`, `to_xlsx`: the exports, the booking report).
 
 Both importers (procurement batches, allocation requests) read files through `read_table`, so a
 file is accepted or refused the same way everywhere: XLSX (first sheet, cell values, not
@@ -17,6 +18,7 @@ import zipfile
 from collections.abc import Iterator
 
 from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
 
 from core.errors import ServiceError
 
@@ -138,3 +140,33 @@ def _xlsx_rows(data: bytes, max_rows: int | None = None) -> Iterator[tuple]:
         ) from None
     for row in rows:
         yield tuple(_cell(value) for value in row)
+
+
+# Writing ------------------------------------------------------------------------------------
+
+
+def _safe(value):
+    """Spreadsheet formula injection: text starting with = + - @ is written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv(header: list[str], rows: list[list]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_safe(value) for value in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel reads it as UTF-8
+
+
+def to_xlsx(header: list[str], rows: list[list], title: str) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title[:31])
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_safe(value) for value in row])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

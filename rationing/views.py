@@ -1,7 +1,7 @@
 """Citizens' rationing pages: outlets and booking rounds for the allocator; the booking page,
 the result look-up and the published draw for citizens (no sign-in, phone-sized first)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import segno
 import sqlalchemy as sa
@@ -26,6 +26,7 @@ from accounts.guards import public, roles_required
 from accounts.models import Role
 from allocation.models import Plan, PlanStatus
 from catalog.models import Grade
+from core import spreadsheets
 from core.clock import local_today, zone
 from core.nav import NavItem
 from core.request_args import EARLIEST, LATEST
@@ -247,9 +248,9 @@ def close(booking_round_id: int):
     return redirect(url_for("rationing.booking_round", booking_round_id=booking_round_id))
 
 
-@bp.route("/booking-report")
-@roles_required(*READERS)
-def report():
+def _report_args() -> tuple[ReportForm, date, date, str, Outlet | None]:
+    """The report's form, and the period, district and outlet it asks for (any date typed is
+    answered: an impossible period is said so and the last two weeks shown)."""
     today = local_today()
     form = ReportForm(request.args)
     districts = reports.districts()
@@ -275,11 +276,64 @@ def report():
     outlet = next((o for o in outlets if str(o.id) == form.outlet.data), None)
     form.start.data, form.end.data, form.district.data = start, end, district
     form.outlet.data = str(outlet.id) if outlet else ""
+    return form, start, end, district, outlet
+
+
+@bp.route("/booking-report")
+@roles_required(*READERS)
+def report():
+    form, start, end, district, outlet = _report_args()
+    args = {"start": start.isoformat(), "end": end.isoformat(), "district": district}
+    if outlet:
+        args["outlet"] = outlet.id
     return render_template(
         "rationing/report.html",
         form=form,
         outlet=outlet,
+        export_args=args,
         activity=reports.activity(start, end, district, outlet.id if outlet else None),
+    )
+
+
+@bp.route("/booking-report.<any(csv, xlsx):fmt>")
+@roles_required(*READERS)
+def report_export(fmt: str):
+    """The report's two tables as one spreadsheet (by day, then by outlet)."""
+    _form, start, end, district, outlet = _report_args()
+    found = reports.activity(start, end, district, outlet.id if outlet else None)
+    header = [
+        _("Day"), _("Outlet"), _("Retail unit"), _("District"), _("Bookings made"), _("Drawn"),
+        _("Picked up"), _("Did not come"), _("Pieces allocated"), _("Pieces sold"), _("Not sold"),
+    ]  # fmt: skip
+    rows = [
+        [d.day.isoformat(), "", "", "", d.booked, "", d.picked_up, d.no_show, "", "", ""]
+        for d in found.days
+    ]
+    rows += [
+        [
+            "",
+            c.outlet.name,
+            c.outlet.recipient.name,
+            c.outlet.district,
+            c.booked,
+            c.drawn,
+            c.picked_up,
+            c.no_show,
+            c.pieces,
+            c.sold,
+            c.left,
+        ]  # fmt: skip
+        for c in found.outlets
+    ]
+    name = f"booking-report-{start:%Y%m%d}-{end:%Y%m%d}.{fmt}"
+    if fmt == "xlsx":
+        data = spreadsheets.to_xlsx(header, rows, _("Booking report"))
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data = spreadsheets.to_csv(header, rows)
+        mimetype = "text/csv; charset=utf-8"
+    return Response(
+        data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"}
     )
 
 

@@ -358,6 +358,14 @@ def test_the_report_counts_bookings_pickups_and_no_shows_by_day_and_outlet(app, 
     assert client.get("/booking-report?start=not-a-date").status_code == 200
     one = client.get(f"/booking-report?outlet={drawn['outlets'][0]}").get_data(as_text=True)
     assert "大参林风采路店" in one
+    sheet = client.get(f"/booking-report.csv?outlet={drawn['outlets'][0]}")
+    assert sheet.status_code == 200 and sheet.mimetype == "text/csv"
+    lines = sheet.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    outlet_rows = [line.split(",") for line in lines[1:] if line.split(",")[1]]
+    assert [row[1] for row in outlet_rows] == ["大参林风采路店"]
+    assert outlet_rows[0][4:8] == ["4", "4", "1", "0"]  # booked, drawn, picked up, no-shows
+    xlsx = client.get("/booking-report.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
 
 
 def test_the_allocator_puts_outlet_staff_on_an_outlet(app, client, city, make_user, auth):  # noqa: F811

@@ -40,6 +40,7 @@ EXPECTED_ROLES = {
     "rationing.close": ALLOCATOR,
     "rationing.outlet_staff": ALLOCATOR,
     "rationing.report": frozenset({Role.ALLOCATOR, Role.AUDITOR}),
+    "rationing.report_export": frozenset({Role.ALLOCATOR, Role.AUDITOR}),
     # At the outlets: their staff confirm pickups.
     "rationing.pickup": frozenset({Role.OUTLET}),
     "rationing.confirm_pickup": frozenset({Role.OUTLET}),

@@ -306,8 +306,8 @@ def check_pickups(round_id: int, counters: int, app) -> None:
     found.pickup_on = local_today()  # the bench's round is picked up today
     clerks = {}
     for outlet in db.session.scalars(sa.select(Outlet).order_by(Outlet.id)):
-        clerk = accounts.create_user(f"clerk{outlet.id}", f"店员{outlet.id}", "bench-password-1",
-                                     [Role.OUTLET])  # fmt: skip
+        name = f"clerk-{round_id}-{outlet.id}"  # a database kept from an earlier run has others
+        clerk = accounts.create_user(name, f"店员{outlet.id}", "bench-password-1", [Role.OUTLET])
         pickups.set_staff(outlet, [clerk.id])
         clerks[outlet.id] = clerk.id
     db.session.commit()
@@ -347,6 +347,9 @@ def check_pickups(round_id: int, counters: int, app) -> None:
     for thread in threads:
         thread.join()
     wall = time.perf_counter() - started
+    if not times:
+        print(f"pickups: none confirmed of {len(coming):,}; refused: {dict(refused)}")
+        return
     times.sort()
     p95 = quantiles(times, n=20, method="inclusive")[-1] if len(times) > 1 else times[0]
     print(
@@ -363,11 +366,11 @@ def check_pickups(round_id: int, counters: int, app) -> None:
     db.session.commit()
     seconds = time.perf_counter() - started
     counts = reports.reconciliation(db.session.get(BookingRound, round_id))
-    picked = counts.total.picked_up
+    picked, each = counts.total.picked_up, found.pieces_per_person
     print(
         f"close in {seconds:.2f} s: {closed['no_shows']:,} did not come, "
         f"{closed['returned']:,} pieces returned; ledger sold {counts.ledger_sold:,} "
-        f"(= {picked:,} pickups × 5: {counts.ledger_sold == picked * 5}), sold + returned = "
+        f"(= {picked:,} pickups × {each}: {counts.ledger_sold == picked * each}), sold + returned = "
         f"allocated: {counts.ledger_sold + counts.ledger_returned == counts.total.pieces}; "
         f"chain verifies: {verify().ok}"
     )

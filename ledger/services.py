@@ -88,13 +88,11 @@ MOVES: dict[EntryKind, frozenset[tuple[Bucket | None, Bucket | None]]] = {
         {(None, b) for b in (Bucket.QUARANTINE, Bucket.AVAILABLE, Bucket.ON_HOLD, Bucket.REJECTED)}
     ),
     EntryKind.SALE: frozenset({(Bucket.ISSUED, Bucket.SOLD)}),
-    # Back to the warehouse; to "on hold" or "rejected" for a lot held or rejected meanwhile.
+    # Back to the warehouse; to "on hold" for a lot put on hold meanwhile.
     EntryKind.RETURN: frozenset(
-        {(Bucket.ISSUED, b) for b in (Bucket.AVAILABLE, Bucket.ON_HOLD, Bucket.REJECTED)}
+        {(Bucket.ISSUED, Bucket.AVAILABLE), (Bucket.ISSUED, Bucket.ON_HOLD)}
     ),
 }
-# A lot with pieces in these buckets is not sold to citizens (nor issued, for "on hold").
-UNSELLABLE = (Bucket.ON_HOLD, Bucket.REJECTED)
 # Buckets an expired lot is written off from by `write_off_expired`.
 EXPIRY_BUCKETS = (Bucket.QUARANTINE, Bucket.AVAILABLE, Bucket.ON_HOLD)
 
@@ -387,12 +385,17 @@ def _write(moves: Sequence[Move], actor: User | int | None) -> list[dict]:
     recipients = _recipients_for(moves)
     _refuse_second_reversals(moves)
     held = _holdings_to_check(moves)
+    on_hold = (
+        held_lots(m.lot_id for m in moves if m.kind in FROM_A_RECIPIENT)
+        if any(m.kind in FROM_A_RECIPIENT for m in moves)
+        else set()
+    )
 
     rows = []
     deltas: dict[tuple[int, Bucket], int] = {}
     for move in moves:
         lot = lots[move.lot_id]
-        _check_issue_rules(move, lot, stock, recipients)
+        _check_issue_rules(move, lot, stock, recipients, on_hold)
         _check_holding(move, lot, held, recipients)
         giver, taker = (
             (move.from_bucket, move.to_bucket)
@@ -584,6 +587,42 @@ def _check_holding(
     held[key] += change
 
 
+def _refuse_reversing_a_sale(kind, seq: int) -> None:
+    """A sale to a citizen, or what a closed booking round returned, is what happened at the
+    counter and in the round: it is not undone entry by entry."""
+    if EntryKind(kind) in FROM_A_RECIPIENT:
+        raise ServiceError(
+            _l(
+                "Entry %(seq)s records a sale to a citizen or a booking round's return: it "
+                "cannot be reversed.",
+                seq=seq,
+            )
+        )
+
+
+def held_lots(lot_ids: Iterable[int]) -> set[int]:
+    """The lots on hold: put on hold (a recall, a doubt about quality) and not released from
+    it since. Not the same as "has pieces in on hold": a held lot whose held pieces were then
+    rejected or written off is still one nobody should sell."""
+    lot_ids = sorted(set(lot_ids))
+    if not lot_ids:
+        return set()
+    undone = sa.select(_entries.c.reverses_seq).where(_entries.c.reverses_seq.is_not(None))
+    rows = db.session.execute(
+        sa.select(_entries.c.lot_id, _entries.c.kind)
+        .where(
+            _entries.c.lot_id.in_(lot_ids),
+            _entries.c.kind.in_([EntryKind.HOLD, EntryKind.UNHOLD]),
+            _entries.c.seq.not_in(undone),
+        )
+        .order_by(_entries.c.lot_id, _entries.c.seq)
+    )
+    last: dict[int, str] = {}
+    for lot_id, kind in rows:
+        last[lot_id] = kind
+    return {lot_id for lot_id, kind in last.items() if EntryKind(kind) is EntryKind.HOLD}
+
+
 def _refuse_second_reversals(moves: list[Move]) -> None:
     """A reversal mirrors the entry it names exactly, and an entry is reversed at most once."""
     reversals = [move for move in moves if move.reverses_seq is not None]
@@ -627,6 +666,7 @@ def _refuse_second_reversals(moves: list[Move]) -> None:
             raise ServiceError(
                 _l("Entry %(seq)s is itself a reversal and cannot be reversed.", seq=original.seq)
             )
+        _refuse_reversing_a_sale(original.kind, original.seq)
         mirrored = (
             original.lot_id,
             original.from_bucket,
@@ -649,15 +689,20 @@ def _check_issue_rules(
     lot: _LotFacts,
     stock: dict[tuple[int, Bucket], int],
     recipients: dict[int, tuple[str, bool]],
+    held: set[int] = frozenset(),
 ) -> None:
     """Nothing leaves a lot on hold; nothing is issued or sold expired, or issued to a
     deactivated unit."""
+    if move.kind is EntryKind.RETURN and move.quantity > 0:
+        # What comes back of a held lot stays held; of any other, it is available again.
+        wanted = Bucket.ON_HOLD if move.lot_id in held else Bucket.AVAILABLE
+        if move.to_bucket is not wanted:
+            raise ValueError(f"a return of lot {move.lot_id} goes to {wanted}")
+        return
     if move.kind is EntryKind.SALE and move.quantity > 0:
-        # A lot held or rejected (a recall, a failed check) is not sold to citizens either.
-        if any(stock.get((move.lot_id, b), 0) > 0 for b in UNSELLABLE):
-            raise ServiceError(
-                _l("Lot %(lot)s is on hold or rejected and cannot be sold.", lot=lot.lot_number)
-            )
+        # A lot on hold (a recall, a failed check) is not sold to citizens either.
+        if move.lot_id in held:
+            raise ServiceError(_l("Lot %(lot)s is on hold and cannot be sold.", lot=lot.lot_number))
         if lot.expiry_date is not None and lot.expiry_date < local_date(move.occurred_at):
             raise ServiceError(
                 _l(
@@ -1049,14 +1094,7 @@ def _reversal(original: LedgerEntry, reason: str, document: Document | None) -> 
         raise ServiceError(
             _l("Entry %(seq)s is itself a reversal and cannot be reversed.", seq=original.seq)
         )
-    if original.document_type in (DOC_BOOKING, DOC_ROUND_CLOSE):
-        raise ServiceError(
-            _l(
-                "Entry %(seq)s records a sale to a citizen or a booking round's return: it "
-                "cannot be reversed.",
-                seq=original.seq,
-            )
-        )
+    _refuse_reversing_a_sale(original.kind, original.seq)
     if original.document_type == DOC_PLAN_LINE and (
         document is None or document.type != DOC_PLAN_REVERSAL
     ):

@@ -22,7 +22,7 @@ from core.db import now_utc
 from core.errors import ServiceError
 from extensions import db
 from ledger import services as ledger
-from ledger.models import Balance, Bucket, EntryKind, LedgerEntry
+from ledger.models import Bucket, EntryKind, LedgerEntry
 
 from . import idcard
 from .models import (
@@ -171,23 +171,11 @@ def _held_lots(recipient_id: int, grade_id: int) -> list[tuple[int, date | None,
     return sorted(found, key=lambda row: (row[1] is None, row[1] or date.min, row[0]))
 
 
-def _lots_in(lot_ids: list[int], bucket: Bucket) -> set[int]:
-    """Those of the lots with pieces in the bucket."""
-    return set(
-        db.session.scalars(
-            sa.select(Balance.lot_id).where(
-                Balance.lot_id.in_(lot_ids), Balance.bucket == bucket, Balance.quantity > 0
-            )
-        )
-    )
-
-
 def unit_stock(recipient_id: int, grade_id: int, on: datetime) -> list[tuple[int, int]]:
     """(lot id, pieces) a retail unit holds of a grade and may sell at `on`: earliest expiry
     first, lots that have expired or are on hold left out."""
     lots = _held_lots(recipient_id, grade_id)
-    ids = [lot_id for lot_id, _, _ in lots]
-    blocked = set().union(*(_lots_in(ids, bucket) for bucket in ledger.UNSELLABLE))
+    blocked = ledger.held_lots(lot_id for lot_id, _, _ in lots)
     today = local_date(on)
     return [
         (lot_id, held)
@@ -335,8 +323,8 @@ def close_round(found: BookingRound, actor: User | int | None, at: datetime | No
 
 def _return_unsold(found: BookingRound, actor, at: datetime) -> int:
     """Return entries for what each unit did not sell of its share of the round, from what it
-    holds of the grade (earliest expiry first; to "on hold" or "rejected" for a lot held or
-    rejected since it was issued)."""
+    holds of the grade (earliest expiry first; to "on hold" for a lot put on hold since it
+    was issued)."""
     sold = sold_by_outlet(found)
     unsold: dict[int, int] = {}
     for share in db.session.scalars(sa.select(RoundOutlet).where(RoundOutlet.round_id == found.id)):
@@ -347,8 +335,7 @@ def _return_unsold(found: BookingRound, actor, at: datetime) -> int:
     moves = []
     for unit, pieces in sorted(unsold.items()):
         lots = _held_lots(unit, found.grade_id) if pieces > 0 else []
-        ids = [lot_id for lot_id, _, _ in lots]
-        on_hold, rejected = _lots_in(ids, Bucket.ON_HOLD), _lots_in(ids, Bucket.REJECTED)
+        on_hold = ledger.held_lots(lot_id for lot_id, _, _ in lots)
         for lot_id, _, held in lots:
             take = min(held, pieces)
             if take <= 0:
@@ -359,13 +346,7 @@ def _return_unsold(found: BookingRound, actor, at: datetime) -> int:
                     lot_id=lot_id,
                     quantity=take,
                     from_bucket=Bucket.ISSUED,
-                    to_bucket=(
-                        Bucket.ON_HOLD
-                        if lot_id in on_hold
-                        else Bucket.REJECTED
-                        if lot_id in rejected
-                        else Bucket.AVAILABLE
-                    ),
+                    to_bucket=Bucket.ON_HOLD if lot_id in on_hold else Bucket.AVAILABLE,
                     recipient_id=unit,
                     document=document,
                     reason=found.name,

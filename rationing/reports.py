@@ -179,7 +179,8 @@ class Activity:
 def _by_day(column, *conditions) -> dict[date, int]:
     """How many rows meet the conditions, per local calendar day of the time `column`: counted
     by day in SQL on PostgreSQL (which knows the city's time zone); on SQLite, which does not,
-    counted per UTC hour in SQL and the hours put on their local day here."""
+    counted per UTC hour in SQL and the hours put on their local day here (right for zones whose
+    offset is whole hours, as China's; at +5:30 half an hour would fall on the wrong day)."""
     if db.session.get_bind().dialect.name == "postgresql":
         day = sa.func.date(sa.func.timezone(timezone_name(), column))
         rows = db.session.execute(sa.select(day, sa.func.count()).where(*conditions).group_by(day))

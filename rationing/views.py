@@ -54,7 +54,13 @@ from .models import Booking, BookingRound, Outlet
 bp = Blueprint("rationing", __name__)
 
 # Pages that show what a citizen typed or their pickup code: never kept by a (shared) browser.
-PERSONAL_PAGES = {"rationing.book", "rationing.booked", "rationing.result"}
+PERSONAL_PAGES = {
+    "rationing.book",
+    "rationing.booked",
+    "rationing.result",
+    "rationing.pickup",
+    "rationing.confirm_pickup",
+}
 
 
 @bp.after_request
@@ -258,7 +264,7 @@ def _report_args() -> tuple[ReportForm, date, date, str, Outlet | None]:
     form.validate()
 
     def clamped(day):  # a date typed as 0001-01-01 or 9999-12-31 is not a period to count
-        return min(max(day, EARLIEST + timedelta(days=reports.MAX_DAYS)), LATEST) if day else None
+        return min(max(day, EARLIEST), LATEST) if day else None
 
     end = clamped(form.end.data) or today
     start = clamped(form.start.data) or end - timedelta(days=13)
@@ -391,16 +397,16 @@ def confirm_pickup(booking_id: int):
     outlets = pickups.outlets_of(current_user)
     form = ConfirmPickupForm()
     page = {"confirm_form": form, "outlets": outlets, "today": local_today()}
-    if booking.won_outlet_id not in {o.id for o in outlets}:
-        # Not this person's outlet: say where it belongs, show nothing of the citizen.
-        elsewhere = [booking.won_outlet] if booking.won_outlet else []
-        found = pickups.Found([], elsewhere)
-        return render_template("rationing/pickup.html", form=PickupCodeForm(), found=found, **page)
     if not pickups.code_matches(booking, form.code.data or ""):
-        # A booking is shown and confirmed only with its code (never by its number alone).
+        # A booking is shown and confirmed only with its code (never by its number alone), and
+        # without it nothing is said of the booking, not even its outlet.
         code_form = PickupCodeForm(formdata=None, code=form.code.data)
         code_form.code.errors = [_("This is not the booking's pickup code.")]
         return render_template("rationing/pickup.html", form=code_form, found=None, **page)
+    if booking.won_outlet_id not in {o.id for o in outlets}:
+        # The citizen's code, at the wrong shop: say where it belongs, nothing of the citizen.
+        found = pickups.Found([], [booking.won_outlet])
+        return render_template("rationing/pickup.html", form=PickupCodeForm(), found=found, **page)
     if form.validate_on_submit():
         key = current_app.config["ID_HASH_KEY"]
         checked = False  # the optional check of the card shown at the counter

@@ -174,7 +174,9 @@ def test_another_outlets_staff_is_told_where_the_code_belongs_and_cannot_confirm
     assert "大参林风采路店" in shown and "市民1" not in shown
     with app.app_context():
         booking_id = db.session.scalar(sa.select(Booking.id).where(Booking.pickup_code == code))
-    refused = client.post(f"/pickup/{booking_id}", data={"csrf_token": _token(page)})
+    guessed = client.post(f"/pickup/{booking_id}", data={"csrf_token": _token(page)})
+    assert "大参林风采路店" not in guessed.get_data(as_text=True)  # without the code: nothing
+    refused = client.post(f"/pickup/{booking_id}", data={"csrf_token": _token(page), "code": code})
     assert "大参林风采路店" in refused.get_data(as_text=True)
     assert "市民1" not in refused.get_data(as_text=True)
     assert _sales(app, drawn["round_id"]) == []
@@ -462,26 +464,36 @@ def test_a_booking_is_confirmed_only_with_its_code(app, client, drawn):
             pickups.confirm_pickup(booking, db.session.get(User, drawn["clerk"]), "12345678")
 
 
-def test_a_lot_held_or_rejected_after_issue_is_not_sold_and_goes_back_where_it_belongs(app, drawn):
+def test_a_lot_put_on_hold_after_issue_is_not_sold_and_its_returns_stay_held(app, drawn):
+    """A recall while pharmacies sell: the lot is held (and its held pieces then rejected, so
+    that nothing is left in "on hold"): the outlets sell none of it, and what comes back when
+    the round closes is held."""
     with app.app_context():
         found = db.session.get(BookingRound, drawn["round_id"])
         clerk = db.session.get(User, drawn["clerk"])
         lot_id = pickups.unit_stock(drawn["chain"], found.grade_id, now_utc())[0][0]
-        available = ledger.balance(lot_id, Bucket.AVAILABLE)
-        assert available > 0  # the hospital's share is still in the warehouse
+        assert ledger.balance(lot_id, Bucket.AVAILABLE) > 0  # the hospital's share, still here
         ledger.hold(lot_id, None, "质量存疑，召回核查")
         ledger.reject(lot_id, None, "检验不合格", from_bucket=Bucket.ON_HOLD)
         db.session.commit()
-        assert ledger.balance(lot_id, Bucket.ON_HOLD) == 0  # the hold itself has ended
+        assert ledger.balance(lot_id, Bucket.ON_HOLD) == 0
+        assert ledger.held_lots([lot_id]) == {lot_id}
         booking = db.session.scalar(sa.select(Booking).where(Booking.name == "市民1"))
         with pytest.raises(ServiceError, match="可售数量不足"):
             pickups.confirm_pickup(booking, clerk, booking.pickup_code)
         db.session.rollback()
-        move = ledger.Move(
-            EntryKind.SALE, lot_id, 5, Bucket.ISSUED, Bucket.SOLD, recipient_id=drawn["chain"]
+        chain = drawn["chain"]
+        sale = ledger.Move(
+            EntryKind.SALE, lot_id, 5, Bucket.ISSUED, Bucket.SOLD, recipient_id=chain
         )
-        with pytest.raises(ServiceError, match="不能销售"):
-            ledger.post_many([move], None)
+        with pytest.raises(ServiceError, match="冻结"):
+            ledger.post_many([sale], None)
+        db.session.rollback()
+        back = ledger.Move(
+            EntryKind.RETURN, lot_id, 5, Bucket.ISSUED, Bucket.AVAILABLE, recipient_id=chain
+        )
+        with pytest.raises(ValueError):
+            ledger.post_many([back], None)
         db.session.rollback()
         found.pickup_on = local_today() - timedelta(days=1)
         db.session.commit()
@@ -490,7 +502,23 @@ def test_a_lot_held_or_rejected_after_issue_is_not_sold_and_goes_back_where_it_b
         returns = db.session.scalars(
             sa.select(LedgerEntry).where(LedgerEntry.kind == EntryKind.RETURN)
         ).all()
-        assert returns and {e.to_bucket for e in returns} == {Bucket.REJECTED}
+        assert returns and {e.to_bucket for e in returns} == {Bucket.ON_HOLD}
+
+
+def test_a_lifted_hold_lets_the_lot_be_sold_again(app, drawn):
+    with app.app_context():
+        found = db.session.get(BookingRound, drawn["round_id"])
+        lot_id = pickups.unit_stock(drawn["chain"], found.grade_id, now_utc())[0][0]
+        ledger.hold(lot_id, None, "核查")
+        db.session.commit()
+        assert pickups.unit_stock(drawn["chain"], found.grade_id, now_utc()) == []
+        ledger.unhold(lot_id, None, "核查无问题")
+        db.session.commit()
+        assert ledger.held_lots([lot_id]) == set()
+        booking = db.session.scalar(sa.select(Booking).where(Booking.name == "市民1"))
+        pickups.confirm_pickup(booking, db.session.get(User, drawn["clerk"]), booking.pickup_code)
+        db.session.commit()
+    assert sum(e.quantity for e in _sales(app, drawn["round_id"])) == PIECES
 
 
 def test_sales_and_returns_are_not_reversed_one_by_one(app, client, drawn, signed_in):
@@ -501,6 +529,13 @@ def test_sales_and_returns_are_not_reversed_one_by_one(app, client, drawn, signe
         sale = _sales(app, drawn["round_id"])[0]
         with pytest.raises(ServiceError, match="不能冲销|cannot be reversed"):
             ledger.reverse(sale.seq, None, "误操作")
+        db.session.rollback()
+        original = db.session.get(LedgerEntry, sale.seq)
+        with pytest.raises(ServiceError, match="不能冲销|cannot be reversed"):  # the writer too
+            ledger.post(
+                EntryKind.REVERSAL, sale.lot_id, -sale.quantity, Bucket.ISSUED, Bucket.SOLD,
+                None, "误操作", recipient=sale.recipient_id, reverses=original,
+            )  # fmt: skip
         db.session.rollback()
     assert len(_sales(app, drawn["round_id"])) == 1
 

@@ -370,8 +370,9 @@ def check_pickups(round_id: int, counters: int, app) -> None:
     print(
         f"close in {seconds:.2f} s: {closed['no_shows']:,} did not come, "
         f"{closed['returned']:,} pieces returned; ledger sold {counts.ledger_sold:,} "
-        f"(= {picked:,} pickups × {each}: {counts.ledger_sold == picked * each}), sold + returned = "
-        f"allocated: {counts.ledger_sold + counts.ledger_returned == counts.total.pieces}; "
+        f"(= {picked:,} pickups × {each}: {counts.ledger_sold == picked * each}), "
+        f"sold + returned = allocated: "
+        f"{counts.ledger_sold + counts.ledger_returned == counts.total.pieces}; "
         f"chain verifies: {verify().ok}"
     )
 

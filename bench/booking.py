@@ -55,7 +55,13 @@ def _app(url: str, instance: str):
     from app import create_app
 
     return create_app(
-        {"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url, "HTTPS": False},
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "HTTPS": False,
+            # A connection for every counter of the pickup phase (each a thread of this process).
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "pool_size": 40},
+        },
         instance_path=instance,
     )
 

@@ -266,7 +266,7 @@ def load(url: str, instance: str, round_id: int, citizens: int, minutes: float, 
 
 def check_draw(round_id: int, accepted: int) -> None:
     from extensions import db
-    from rationing import services
+    from rationing import reports, services
     from rationing.models import Booking, BookingRound, BookingStatus, OutletSlot
 
     found = db.session.get(BookingRound, round_id)
@@ -281,7 +281,8 @@ def check_draw(round_id: int, accepted: int) -> None:
     people = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(Booking.id_hash))).where(Booking.round_id == round_id)
     )
-    over_outlet = sum(1 for c in services.round_counts(found) if c.won > c.places)
+    lines = reports.reconciliation(found).lines
+    over_outlet = sum(1 for c in lines if c.drawn > c.places)
     per_slot = db.session.execute(
         sa.select(OutletSlot.capacity, sa.func.count(Booking.id))
         .join(Booking, Booking.won_slot_id == OutletSlot.id)
@@ -289,7 +290,7 @@ def check_draw(round_id: int, accepted: int) -> None:
         .group_by(OutletSlot.id, OutletSlot.capacity)
     ).all()
     over_slot = sum(1 for capacity, won in per_slot if won > capacity)
-    places = sum(c.places for c in services.round_counts(found))
+    places = sum(c.places for c in lines)
     print(
         f"draw: {summary['entries']:,} bookings ({bookings:,} stored, {people:,} people, "
         f"{accepted:,} accepted), {summary['won']:,} drawn for {places:,} places, "

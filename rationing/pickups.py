@@ -171,6 +171,19 @@ def _held_lots(recipient_id: int, grade_id: int) -> list[tuple[int, date | None,
     return sorted(found, key=lambda row: (row[1] is None, row[1] or date.min, row[0]))
 
 
+def _taken(lots: list[tuple[int, int]], pieces: int) -> list[tuple[int, int]]:
+    """(lot id, pieces) taken from lots of (lot id, pieces held), in their order, until
+    `pieces` are taken or the lots are empty."""
+    taken = []
+    for lot_id, held in lots:
+        take = min(held, pieces)
+        if take <= 0:
+            break
+        taken.append((lot_id, take))
+        pieces -= take
+    return taken
+
+
 def unit_stock(recipient_id: int, grade_id: int, on: datetime) -> list[tuple[int, int]]:
     """(lot id, pieces) a retail unit holds of a grade and may sell at `on`: earliest expiry
     first, lots that have expired or are on hold left out."""
@@ -234,10 +247,7 @@ def confirm_pickup(
     outlet = locked.won_outlet
     wanted = found.pieces_per_person
     moves = []
-    for lot_id, held in unit_stock(outlet.recipient_id, found.grade_id, at):
-        take = min(held, wanted - sum(move.quantity for move in moves))
-        if take <= 0:
-            break
+    for lot_id, take in _taken(unit_stock(outlet.recipient_id, found.grade_id, at), wanted):
         moves.append(
             ledger.Move(
                 kind=EntryKind.SALE,
@@ -336,10 +346,7 @@ def _return_unsold(found: BookingRound, actor, at: datetime) -> int:
     for unit, pieces in sorted(unsold.items()):
         lots = _held_lots(unit, found.grade_id) if pieces > 0 else []
         on_hold = ledger.held_lots(lot_id for lot_id, _, _ in lots)
-        for lot_id, _, held in lots:
-            take = min(held, pieces)
-            if take <= 0:
-                break
+        for lot_id, take in _taken([(lot_id, held) for lot_id, _, held in lots], pieces):
             moves.append(
                 ledger.Move(
                     kind=EntryKind.RETURN,
@@ -353,6 +360,5 @@ def _return_unsold(found: BookingRound, actor, at: datetime) -> int:
                     occurred_at=at,
                 )
             )
-            pieces -= take
     ledger.post_many(moves, actor)
     return sum(move.quantity for move in moves)

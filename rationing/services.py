@@ -27,7 +27,6 @@ from recipients.models import RETAIL, Recipient
 
 from . import idcard, lottery
 from .models import (
-    DRAWN_STATUSES,
     Booking,
     BookingRound,
     BookingRoundStatus,
@@ -494,36 +493,3 @@ def draw_entries_csv(found: BookingRound) -> str:
             ]
         )
     return out.getvalue()
-
-
-@dataclass
-class OutletCount:
-    outlet: Outlet
-    pieces: int
-    places: int
-    booked: int
-    won: int
-
-
-def round_counts(found: BookingRound) -> list[OutletCount]:
-    """Per outlet of the round: pieces, places, bookings made there, and winners placed there."""
-    booked = dict(
-        db.session.execute(
-            sa.select(Booking.outlet_id, sa.func.count())
-            .where(Booking.round_id == found.id)
-            .group_by(Booking.outlet_id)
-        ).all()
-    )
-    won = dict(
-        db.session.execute(
-            sa.select(Booking.won_outlet_id, sa.func.count())
-            .where(Booking.round_id == found.id, Booking.status.in_(DRAWN_STATUSES))
-            .group_by(Booking.won_outlet_id)
-        ).all()
-    )
-    return [
-        OutletCount(
-            s.outlet, s.pieces, s.places, booked.get(s.outlet_id, 0), won.get(s.outlet_id, 0)
-        )
-        for s in found.outlets
-    ]

@@ -623,4 +623,6 @@ def draw_entries(booking_round_id: int):
 @public
 def published_draw(booking_round_id: int):
     found = _public_round(booking_round_id)
-    return render_template("rationing/draw.html", round=found, counts=services.round_counts(found))
+    return render_template(
+        "rationing/draw.html", round=found, counts=reports.reconciliation(found).lines
+    )

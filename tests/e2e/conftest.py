@@ -75,13 +75,13 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """new_page("zh-CN") -> a page in a fresh browser context speaking that language."""
+    """new_page("zh-CN") -> a page in a fresh browser context speaking that language; other
+    context options (a phone's viewport, touch) replace the desktop's."""
     contexts = []
 
-    def make(locale: str = "zh-CN"):
-        context = browser.new_context(
-            base_url=live_server, locale=locale, viewport={"width": 1280, "height": 860}
-        )
+    def make(locale: str = "zh-CN", **options):
+        options = {"viewport": {"width": 1280, "height": 860}} | options
+        context = browser.new_context(base_url=live_server, locale=locale, **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

@@ -21,23 +21,9 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 
 
 @pytest.fixture
-def phones(browser, live_server):
+def phones(new_page):
     """phones() -> a new page on a phone-sized screen, in its own browser context."""
-    contexts = []
-
-    def make():
-        context = browser.new_context(base_url=live_server, locale="zh-CN", **PHONE)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        errors = []
-        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-        page.console_errors = errors
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
+    return lambda: new_page("zh-CN", **PHONE)
 
 
 @pytest.fixture
